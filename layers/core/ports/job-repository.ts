@@ -1,0 +1,30 @@
+import type { DataJob, JobStatus } from '../jobs/data-job';
+
+/** A page of jobs, newest first. */
+export interface JobPage {
+  readonly items: DataJob[];
+  /** Opaque cursor of the next page, or null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** The fields of a job that may change after creation. */
+export type JobPatch = Partial<
+  Pick<DataJob, 'result_log' | 'output_file' | 'input_file' | 'execution_id' | 'started_at' | 'finished_at' | 'progress'>
+>;
+
+/** Persistence of DataJobs, scoped to one organization. Status changes are guarded. */
+export interface JobRepository {
+  /** Stores a new job; throws `ConflictError` when the id is taken. */
+  create(job: DataJob): Promise<void>;
+  /** The job, or undefined when it does not exist in that organization. */
+  get(org: string, jobId: string): Promise<DataJob | undefined>;
+  /** Jobs of the organization (optionally of one user), newest first. */
+  list(org: string, options: { limit: number; cursor?: string; user?: string }): Promise<JobPage>;
+  /**
+   * Moves a job from one of `from` to `to` and applies `patch`, atomically.
+   * Throws `JobTransitionError` when the job is not in one of `from`.
+   */
+  transition(org: string, jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<DataJob>;
+  /** Applies `patch` while the job is in one of `whileIn`; throws `JobTransitionError` otherwise. */
+  update(org: string, jobId: string, patch: JobPatch, whileIn: readonly JobStatus[]): Promise<DataJob>;
+}
