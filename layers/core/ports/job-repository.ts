@@ -27,4 +27,6 @@ export interface JobRepository {
   transition(org: string, jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<DataJob>;
   /** Applies `patch` while the job is in one of `whileIn`; throws `JobTransitionError` otherwise. */
   update(org: string, jobId: string, patch: JobPatch, whileIn: readonly JobStatus[]): Promise<DataJob>;
+  /** Adds to the job's progress counters atomically (parallel chunks report at once). */
+  addProgress(org: string, jobId: string, delta: { rows_processed?: number; chunks_done?: number }): Promise<void>;
 }

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { createExportJob } from '../../layers/core/jobs/create-export-job';
+import { getDeps } from '../shared/composition';
+import { withHttp } from '../shared/http';
+
+const bodySchema = z.object({
+  format: z.string().default('csv'),
+  filters: z.unknown().optional(),
+  fields: z.array(z.string()).optional(),
+});
+
+/** POST /api/v1/{model_plural}/export/ → 202 {job_id, status}. */
+export const handler = withHttp(async ({ principal, body, path }) => {
+  const job = await createExportJob(getDeps(), {
+    org: principal.org,
+    user: principal.user,
+    perms: principal.perms,
+    model: path.model_plural ?? '',
+    format: body.format,
+    filters: body.filters,
+    fields: body.fields,
+  });
+  return { statusCode: 202, body: { job_id: job.job_id, status: job.status } };
+}, bodySchema);

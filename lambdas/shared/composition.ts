@@ -1,0 +1,80 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JobDeps } from '../../layers/core/jobs/deps';
+import { newUlid } from '../../layers/core/jobs/ids';
+import { DynamoDbJobRepository } from '../../layers/aws/dynamodb-job-repository';
+import { DynamoDbRecordStore } from '../../layers/aws/dynamodb-record-store';
+import { S3FileStore } from '../../layers/aws/s3-file-store';
+import { StepFunctionsWorkflowEngine } from '../../layers/aws/sfn-workflow-engine';
+import { erpRegistry } from '../../layers/erp';
+import { readEnv, requireSetting, type Env } from './env';
+
+/**
+ * The composition root: adapters are built on first use and kept for the life of the Lambda
+ * container. Getters are lazy so a function only needs the settings of the adapters it uses.
+ */
+export function createDeps(env: Env = readEnv()): JobDeps {
+  let dynamo: DynamoDBDocumentClient | undefined;
+  let s3: S3Client | undefined;
+  const documentClient = () =>
+    (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      unmarshallOptions: { wrapNumbers: true },
+    }));
+  // Checksums only when required: S3-compatible local servers store streamed uploads with the
+  // checksum framing otherwise; AWS accepts this setting as well.
+  const s3Client = () =>
+    (s3 ??= new S3Client({
+      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }));
+  const lazy = <T>(build: () => T) => {
+    let value: T | undefined;
+    return () => (value ??= build());
+  };
+  const jobs = lazy(() => new DynamoDbJobRepository({ client: documentClient(), tableName: requireSetting(env, 'JOBS_TABLE_NAME'), ttlDays: env.JOB_TTL_DAYS }));
+  const records = lazy(() => new DynamoDbRecordStore({ client: documentClient(), tableName: requireSetting(env, 'RECORDS_TABLE_NAME') }));
+  const files = lazy(() => new S3FileStore({ client: s3Client(), bucket: requireSetting(env, 'FILES_BUCKET_NAME') }));
+  const workflow = lazy(
+    () =>
+      new StepFunctionsWorkflowEngine({
+        client: new SFNClient({}),
+        stateMachineArns: { import: env.IMPORT_STATE_MACHINE_ARN, export: env.EXPORT_STATE_MACHINE_ARN },
+      }),
+  );
+  return {
+    get jobs() {
+      return jobs();
+    },
+    get records() {
+      return records();
+    },
+    get files() {
+      return files();
+    },
+    get workflow() {
+      return workflow();
+    },
+    models: erpRegistry,
+    settings: {
+      importChunkRows: env.IMPORT_CHUNK_ROWS,
+      validateBatchRows: 500,
+      exportSegments: env.EXPORT_SEGMENTS,
+      downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+      maxDirectUploadBytes: env.MAX_DIRECT_UPLOAD_BYTES,
+    },
+    now: () => new Date(),
+    newId: () => newUlid(),
+  };
+}
+
+let deps: JobDeps | undefined;
+
+/** The dependencies of this container, built once per cold start. */
+export function getDeps(): JobDeps {
+  deps ??= createDeps();
+  return deps;
+}

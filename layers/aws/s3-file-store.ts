@@ -1,0 +1,81 @@
+import { Readable, Transform } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { FileNotFoundError } from '../core/errors';
+import type { FileInfo, FileStore, PresignedUrl } from '../core/ports';
+
+/** Files in one S3 bucket. Streams go up as multipart uploads, so memory stays flat. */
+export class S3FileStore implements FileStore {
+  constructor(private readonly options: { client: S3Client; bucket: string; presignClient?: S3Client }) {}
+
+  async put(key: string, body: Readable | Buffer | string, options: { contentType?: string } = {}): Promise<FileInfo> {
+    const { client, bucket } = this.options;
+    if (body instanceof Readable) {
+      let size = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer | string, _encoding, callback) {
+          size += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+          callback(null, chunk);
+        },
+      });
+      body.on('error', (error) => counted.destroy(error));
+      body.pipe(counted);
+      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: options.contentType }, queueSize: 4, partSize: 8 * 1024 * 1024 }).done();
+      return { size, contentType: options.contentType };
+    }
+    const buffer = typeof body === 'string' ? Buffer.from(body) : body;
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer, ContentType: options.contentType }));
+    return { size: buffer.length, contentType: options.contentType };
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const result = await this.options.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return result.Body as Readable;
+    } catch (error) {
+      if (error instanceof NoSuchKey) throw new FileNotFoundError(key, { cause: error });
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<FileInfo | undefined> {
+    try {
+      const result = await this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return { size: result.ContentLength ?? 0, contentType: result.ContentType };
+    } catch (error) {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async presignDownload(key: string, options: { filename: string; expiresInSeconds: number }): Promise<PresignedUrl> {
+    const client = this.options.presignClient ?? this.options.client;
+    const command = new GetObjectCommand({
+      Bucket: this.options.bucket,
+      Key: key,
+      ResponseContentDisposition: `attachment; filename="${options.filename.replace(/["\\]/g, '_')}"`,
+    });
+    const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds });
+    return { url, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString() };
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.options.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }));
+      const keys = (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
+      if (keys.length > 0) await this.options.client.send(new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys, Quiet: true } }));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+}

@@ -1,0 +1,39 @@
+import type { ModelRegistry } from '../model/define-model';
+import type { FileStore, JobRepository, RecordStore, WorkflowEngine } from '../ports';
+
+/** Tunables of the job workflows, supplied by the composition root. */
+export interface JobSettings {
+  /** Data rows per import chunk (one chunk = one parallel validate/commit task). */
+  readonly importChunkRows: number;
+  /** Rows validated per batch inside a chunk: one set of lookups per batch. */
+  readonly validateBatchRows: number;
+  /** Number of parallel segments an export is read in. */
+  readonly exportSegments: number;
+  /** Lifetime of presigned download URLs. */
+  readonly downloadUrlTtlSeconds: number;
+  /** Largest accepted import file on the direct (multipart) route, in bytes. */
+  readonly maxDirectUploadBytes: number;
+}
+
+/** Everything the job use cases need, as ports. Each use case takes only the part it uses. */
+export interface JobDeps {
+  readonly jobs: JobRepository;
+  readonly files: FileStore;
+  readonly workflow: WorkflowEngine;
+  readonly records: RecordStore;
+  readonly models: ModelRegistry;
+  readonly settings: JobSettings;
+  /** The current time; injected so tests control it. */
+  readonly now: () => Date;
+  /** New record and job ids. */
+  readonly newId: () => string;
+}
+
+/** Default settings, safe for Lambda memory and time limits. */
+export const DEFAULT_JOB_SETTINGS: JobSettings = {
+  importChunkRows: 5000,
+  validateBatchRows: 500,
+  exportSegments: 4,
+  downloadUrlTtlSeconds: 900,
+  maxDirectUploadBytes: 6 * 1024 * 1024,
+};

@@ -1,0 +1,25 @@
+/**
+ * Where a job's files live in the bucket. Every key starts with a purpose and the organization,
+ * so IAM policies and lifecycle rules can target prefixes, and no key is shared across orgs.
+ */
+export const fileKeys = {
+  /** The uploaded input of an import. */
+  importInput: (org: string, jobId: string, filename: string) => `imports/${org}/${jobId}/input/${safeFilename(filename)}`,
+  /** Intermediate files of a running job (manifest, chunk results, export parts). */
+  work: (org: string, jobId: string) => `work/${org}/${jobId}/`,
+  manifest: (org: string, jobId: string) => `work/${org}/${jobId}/manifest.json`,
+  chunkResult: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.json`,
+  chunkSummary: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.summary.json`,
+  decision: (org: string, jobId: string) => `work/${org}/${jobId}/decision.json`,
+  exportPart: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.csv`,
+  exportPartSummary: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.json`,
+  /** The output of an export. */
+  exportOutput: (org: string, jobId: string, filename: string) => `exports/${org}/${jobId}/${safeFilename(filename)}`,
+};
+
+/** Keeps a user-supplied file name to one safe path segment. */
+export function safeFilename(filename: string): string {
+  const base = filename.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(0, 120);
+  return cleaned || 'file';
+}

@@ -1,0 +1,79 @@
+import { NotFoundError } from '../errors';
+import type { DataJob, JobFile } from './data-job';
+import type { JobDeps } from './deps';
+import { canReadAllJobs, requirePermission } from './permissions';
+
+/** A job file as API clients see it: no storage key; outputs carry a download URL. */
+export interface JobFileView {
+  readonly filename: string;
+  readonly size: number;
+  readonly content_type: string;
+  readonly download_url?: string;
+  readonly expires_at?: string;
+}
+
+/** A job as API clients see it. */
+export type JobView = Omit<DataJob, 'input_file' | 'output_file'> & {
+  readonly input_file: JobFileView | null;
+  readonly output_file: JobFileView | null;
+};
+
+/** The caller, for job reads. */
+export interface JobReader {
+  readonly org: string;
+  readonly user: string;
+  readonly perms: readonly string[];
+}
+
+/**
+ * Returns one job of the caller's organization, with a fresh download URL for its output.
+ *
+ * 1. Check `data-jobs:read`.
+ * 2. Load the job in the caller's organization; another organization's job is simply not found.
+ * 3. Hide jobs of other users unless the caller is a jobs admin.
+ * 4. Presign the output download.
+ */
+export async function getJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'settings'>, reader: JobReader, jobId: string): Promise<JobView> {
+  requirePermission(reader.perms, 'data-jobs:read');
+  const job = await deps.jobs.get(reader.org, jobId);
+  if (!job || (!canReadAllJobs(reader.perms) && job.user !== reader.user)) {
+    throw new NotFoundError(`data job '${jobId}' not found`);
+  }
+  return toJobView(job, async (file) => {
+    const url = await deps.files.presignDownload(file.key, { filename: file.filename, expiresInSeconds: deps.settings.downloadUrlTtlSeconds });
+    return { download_url: url.url, expires_at: url.expiresAt };
+  });
+}
+
+/**
+ * Lists the caller's jobs (all of the organization's for jobs admins), newest first.
+ * Download URLs are left out of lists: `getJob` gives them.
+ */
+export async function listJobs(
+  deps: Pick<JobDeps, 'jobs'>,
+  reader: JobReader,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: JobView[]; next_cursor: string | null }> {
+  requirePermission(reader.perms, 'data-jobs:read');
+  const result = await deps.jobs.list(reader.org, {
+    limit: page.limit,
+    cursor: page.cursor,
+    user: canReadAllJobs(reader.perms) ? undefined : reader.user,
+  });
+  const items = await Promise.all(result.items.map((job) => toJobView(job)));
+  return { items, next_cursor: result.nextCursor };
+}
+
+async function toJobView(
+  job: DataJob,
+  presign?: (file: JobFile) => Promise<{ download_url: string; expires_at: string }>,
+): Promise<JobView> {
+  const view = (file: JobFile | null): JobFileView | null =>
+    file && { filename: file.filename, size: file.size, content_type: file.content_type };
+  const output = view(job.output_file);
+  return {
+    ...job,
+    input_file: view(job.input_file),
+    output_file: output && job.output_file && presign ? { ...output, ...(await presign(job.output_file)) } : output,
+  };
+}

@@ -1,0 +1,54 @@
+import type { JobDeps } from '../../layers/core/jobs/deps';
+import { assembleExport, exportSegment, planExport } from '../../layers/core/jobs/export-workflow';
+import { failJob } from '../../layers/core/jobs/fail-job';
+import { commitImportChunk, decideImport, finalizeImport, prepareImport, validateImportChunk } from '../../layers/core/jobs/import-workflow';
+import type { WorkflowEngine, WorkflowInput, WorkflowKind } from '../../layers/core/ports';
+
+/**
+ * Runs the use cases in the order of the state machines, in process, so use-case tests cover a
+ * whole job without Step Functions. Errors go to `failJob` like the machines' Catch.
+ */
+export class InProcessWorkflowEngine implements WorkflowEngine {
+  readonly started: Array<{ kind: WorkflowKind; input: WorkflowInput }> = [];
+  private readonly runs: Promise<void>[] = [];
+  private deps?: JobDeps;
+
+  bind(deps: JobDeps): this {
+    this.deps = deps;
+    return this;
+  }
+
+  async start(kind: WorkflowKind, input: WorkflowInput): Promise<string> {
+    this.started.push({ kind, input });
+    // Like Step Functions, the execution runs after StartExecution has answered.
+    this.runs.push(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run(kind, input)));
+    return `arn:in-process:execution:${kind}:${input.job_id}`;
+  }
+
+  async stop(): Promise<void> {}
+
+  /** Waits for every started execution to end. */
+  async settle(): Promise<void> {
+    await Promise.all(this.runs);
+  }
+
+  private async run(kind: WorkflowKind, input: WorkflowInput): Promise<void> {
+    const deps = this.deps;
+    if (!deps) throw new Error('InProcessWorkflowEngine.bind(deps) was not called');
+    try {
+      if (kind === 'import') {
+        const prepared = await prepareImport(deps, input);
+        await Promise.all(prepared.chunks.map((chunk) => validateImportChunk(deps, { ...input, chunk })));
+        const decided = await decideImport(deps, prepared);
+        if (decided.commit) await Promise.all(prepared.chunks.map((chunk) => commitImportChunk(deps, { ...input, chunk })));
+        await finalizeImport(deps, decided);
+      } else {
+        const planned = await planExport(deps, input);
+        await Promise.all(planned.segments.map((segment) => exportSegment(deps, { ...input, segment })));
+        await assembleExport(deps, planned);
+      }
+    } catch (error) {
+      await failJob(deps, { ...input, error: { Error: (error as Error).name, Cause: JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }) } });
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { DEFAULT_JOB_SETTINGS, type JobDeps, type JobSettings } from '../../layers/core/jobs/deps';
+import { newUlid } from '../../layers/core/jobs/ids';
+import type { ModelDefinition, RecordValues } from '../../layers/core/model/types';
+import { erpRegistry } from '../../layers/erp';
+import { InMemoryFileStore } from './in-memory-file-store';
+import { InMemoryJobRepository } from './in-memory-job-repository';
+import { InMemoryRecordStore } from './in-memory-record-store';
+import { InProcessWorkflowEngine } from './in-process-workflows';
+
+/** JobDeps on in-memory adapters with an in-process workflow engine. */
+export function createJobHarness(settings: Partial<JobSettings> = {}) {
+  const records = new InMemoryRecordStore();
+  const files = new InMemoryFileStore();
+  const jobs = new InMemoryJobRepository();
+  const workflow = new InProcessWorkflowEngine();
+  const deps: JobDeps = {
+    jobs,
+    files,
+    records,
+    workflow,
+    models: erpRegistry,
+    settings: { ...DEFAULT_JOB_SETTINGS, ...settings },
+    now: () => new Date(),
+    newId: () => newUlid(),
+  };
+  workflow.bind(deps);
+  const seed = async (org: string, plural: string, rows: Array<{ id: string } & RecordValues>) => {
+    const model: ModelDefinition = erpRegistry.require(plural);
+    const at = new Date().toISOString();
+    await records.write(
+      org,
+      model,
+      rows.map(({ id, ...values }) => ({
+        record: { id, values: Object.fromEntries(Object.keys(model.fields).map((name) => [name, values[name] ?? (model.fields[name]!.type === 'many_to_many' ? [] : null)])), meta: { created_at: at, updated_at: at } },
+      })),
+    );
+  };
+  return { deps, records, files, jobs, workflow, seed };
+}

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createExportJob } from '../../../layers/core/jobs/create-export-job';
+import { createImportJob } from '../../../layers/core/jobs/create-import-job';
+import { getJob } from '../../../layers/core/jobs/read-jobs';
+import { erpRegistry } from '../../../layers/erp';
+import { createJobHarness } from '../../support/job-harness';
+
+const CONTACTS_CSV = readFileSync(join(__dirname, '../../fixtures/contacts-import.csv'));
+const admin = { org: 'acme', user: 'alice', perms: ['*'] };
+
+async function seedContactsWorld(harness: ReturnType<typeof createJobHarness>) {
+  await harness.seed('acme', 'customers', ['cust-0001', 'cust-0002', 'cust-0003', 'cust-0004', 'cust-0005'].map((id) => ({ id, name: `Customer ${id}`, active: true })));
+  await harness.seed('acme', 'suppliers', [{ id: 'sup-0001', name: 'Supplier One' }]);
+}
+
+async function importFile(harness: ReturnType<typeof createJobHarness>, body: Buffer, options: { dryRun?: boolean; skipErrors?: boolean; model?: string; filename?: string } = {}) {
+  const created = await createImportJob(harness.deps, {
+    ...admin,
+    model: options.model ?? 'contacts',
+    file: { filename: options.filename ?? 'contacts.csv', contentType: 'text/csv', body },
+    dryRun: options.dryRun ?? false,
+    skipErrors: options.skipErrors ?? false,
+  });
+  await harness.workflow.settle();
+  return getJob(harness.deps, admin, created.job_id);
+}
+
+describe('import job (use cases in process)', () => {
+  it('imports the valid rows with skip_errors and reports each bad row with its spreadsheet row number', async () => {
+    const harness = createJobHarness({ importChunkRows: 2 });
+    await seedContactsWorld(harness);
+
+    const job = await importFile(harness, CONTACTS_CSV, { skipErrors: true });
+
+    expect(job.status).toBe('COMPLETED');
+    expect(job.result_log?.totals).toEqual({ rows: 6, new: 2, updated: 0, skipped: 0, errors: 4 });
+    expect(job.result_log?.row_errors.map((e) => [e.row, e.field, e.code])).toEqual([
+      [3, 'customer', 'not_found'],
+      [4, 'supplier', 'not_found'],
+      [5, 'first_name', 'required'],
+      [6, 'email', 'clean'],
+    ]);
+    expect(job.result_log?.summary).toMatchObject({ dry_run: false, skip_errors: true, committed: true });
+    expect(job.result_log?.summary.warnings).toEqual([expect.objectContaining({ code: 'unmapped_columns', columns: ['customer_name'] })]);
+    const stored = [];
+    for await (const page of harness.records.scan('acme', erpRegistry.require('contacts'), { segment: 0, totalSegments: 1 })) stored.push(...page);
+    expect(stored.map((r) => r.values.last_name).sort()).toEqual(['Hamilton', 'Lovelace']);
+    expect(stored.find((r) => r.values.last_name === 'Lovelace')?.meta).toMatchObject({ created_by: 'alice', job_id: job.job_id });
+    expect(job.progress).toMatchObject({ rows_total: 6, rows_processed: 6, chunks_total: 3, chunks_done: 3 });
+  });
+
+  it('writes nothing and fails when a row is bad and skip_errors is off', async () => {
+    const harness = createJobHarness({ importChunkRows: 2 });
+    await seedContactsWorld(harness);
+    harness.records.resetCalls();
+
+    const job = await importFile(harness, CONTACTS_CSV);
+
+    expect(job.status).toBe('FAILED');
+    expect(job.result_log?.totals.errors).toBe(4);
+    expect(job.result_log?.summary.committed).toBe(false);
+    expect(job.result_log?.error?.code).toBe('row_errors');
+    expect(harness.records.calls.write).toBe(0);
+  });
+
+  it('writes nothing on a dry run and says what would happen', async () => {
+    const harness = createJobHarness();
+    await seedContactsWorld(harness);
+
+    const job = await importFile(harness, CONTACTS_CSV, { dryRun: true, skipErrors: true });
+
+    expect(job.status).toBe('COMPLETED');
+    expect(job.result_log?.totals).toMatchObject({ new: 2, errors: 4 });
+    expect(job.result_log?.summary).toMatchObject({ dry_run: true, committed: false });
+    expect(harness.records.calls.write).toBe(2);
+  });
+
+  it('catches a unique value repeated in two chunks of one file', async () => {
+    const harness = createJobHarness({ importChunkRows: 1 });
+
+    const job = await importFile(harness, Buffer.from('name\nred\nblue\nred\n'), { model: 'tags', filename: 'tags.csv', skipErrors: true });
+
+    expect(job.result_log?.totals).toMatchObject({ rows: 3, new: 2, errors: 1 });
+    expect(job.result_log?.row_errors).toEqual([expect.objectContaining({ row: 4, field: 'name', code: 'unique', column: 'name' })]);
+  });
+
+  it('fails the job with a file-level reason for an empty file', async () => {
+    const harness = createJobHarness();
+
+    const job = await importFile(harness, Buffer.from('\n'), { model: 'tags', filename: 'tags.csv' });
+
+    expect(job.status).toBe('FAILED');
+    expect(job.result_log?.error?.code).toBe('file_format');
+  });
+
+  it('re-imports its own export with zero errors and updates every row', async () => {
+    const harness = createJobHarness({ importChunkRows: 2, exportSegments: 3 });
+    await seedContactsWorld(harness);
+    await importFile(harness, CONTACTS_CSV, { skipErrors: true });
+
+    const exported = await createExportJob(harness.deps, { ...admin, model: 'contacts', format: 'csv' });
+    await harness.workflow.settle();
+    const exportJob = await getJob(harness.deps, admin, exported.job_id);
+    const csv = harness.files.text(`exports/acme/${exportJob.job_id}/${exportJob.output_file!.filename}`);
+    const again = await importFile(harness, Buffer.from(csv));
+
+    expect(exportJob.status).toBe('COMPLETED');
+    expect(csv.split('\n')[0]).toBe('id,first_name,last_name,email,phone,customer_id,supplier_id,is_primary,birthday,notes');
+    expect(again.status).toBe('COMPLETED');
+    expect(again.result_log?.totals).toEqual({ rows: 2, new: 0, updated: 2, skipped: 0, errors: 0 });
+  });
+});
