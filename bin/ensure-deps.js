@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Runs before `npm start` and `npm test`: installs the locked dependencies when node_modules is
+// missing or older than package-lock.json, so a fresh clone needs no other command.
+const { existsSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { execSync } = require('node:child_process');
+
+const root = join(__dirname, '..');
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
+if (stale) {
+  process.stderr.write('dataio: installing dependencies (npm ci)...\n');
+  execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+}
+try {
+  execSync('java -version', { stdio: 'ignore' });
+} catch {
+  process.stderr.write('dataio: Java 17+ is needed for DynamoDB Local (Debian: apt-get install -y openjdk-17-jre-headless)\n');
+  process.exit(1);
+}

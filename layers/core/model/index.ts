@@ -1,0 +1,3 @@
+export * from './types';
+export * from './define-model';
+export * from './codecs';

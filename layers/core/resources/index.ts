@@ -1,0 +1,4 @@
+export * from './types';
+export * from './generic-resource';
+export * from './registry';
+export * from './validate-rows';
