@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, NumberValue, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, JobTransitionError, NotFoundError, ValidationError } from '../core/errors';
 import type { DataJob, JobStatus } from '../core/jobs/data-job';
 import type { JobPage, JobPatch, JobRepository } from '../core/ports';
@@ -118,5 +118,13 @@ function decodeCursor(org: string, cursor: string): Record<string, unknown> {
 
 function toJob(item: Record<string, unknown>): DataJob {
   const { pk: _pk, sk: _sk, ttl: _ttl, ...job } = item;
-  return job as unknown as DataJob;
+  return plainNumbers(job) as unknown as DataJob;
+}
+
+/** The shared client keeps numbers exact as `NumberValue`s (for decimals); job numbers are counts. */
+function plainNumbers(value: unknown): unknown {
+  if (value instanceof NumberValue) return Number(value.toString());
+  if (Array.isArray(value)) return value.map(plainNumbers);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
+  return value;
 }
