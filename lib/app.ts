@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { REPO_ROOT } from './constructs/dataio-function';
+import { ServiceStack } from './service-stack';
+import { StorageStack } from './storage-stack';
+
+export interface CreateAppOptions {
+  /** Context entries; they override cdk.json's. Tests pass `'aws:cdk:bundling-stacks': []`. */
+  readonly context?: Record<string, unknown>;
+  /** Cloud assembly directory. */
+  readonly outdir?: string;
+}
+
+export interface DataioApp {
+  readonly app: cdk.App;
+  readonly storage: StorageStack;
+  readonly service: ServiceStack;
+}
+
+/**
+ * Builds the dataio CDK app: `DataioStorage` (stateful) and `DataioService` (stateless).
+ *
+ * cdk.json's context (feature flags and `dataio:*` settings) is applied here too, so the CLI,
+ * the tests and the local stack all synthesize the same templates. Settings read from context:
+ * `dataio:importChunkRows`, `dataio:exportSegments`, `dataio:mapMaxConcurrency`,
+ * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:logRetentionDays`.
+ */
+export function createApp(options: CreateAppOptions = {}): DataioApp {
+  const app = new cdk.App({
+    context: { ...readCdkJsonContext(), ...options.context },
+    outdir: options.outdir,
+  });
+  cdk.Tags.of(app).add('project', 'dataio');
+
+  const storage = new StorageStack(app, 'DataioStorage');
+  const service = new ServiceStack(app, 'DataioService', {
+    jobsTable: storage.jobsTable,
+    recordsTable: storage.recordsTable,
+    filesBucket: storage.filesBucket,
+    jwtSecret: storage.jwtSecret,
+    importChunkRows: numberContext(app, 'dataio:importChunkRows'),
+    exportSegments: numberContext(app, 'dataio:exportSegments'),
+    mapMaxConcurrency: numberContext(app, 'dataio:mapMaxConcurrency'),
+    jwtIssuer: stringContext(app, 'dataio:jwtIssuer'),
+    jwtAudience: stringContext(app, 'dataio:jwtAudience'),
+    downloadUrlTtlSeconds: numberContext(app, 'dataio:downloadUrlTtlSeconds'),
+    logRetention: retentionContext(app, 'dataio:logRetentionDays'),
+  });
+
+  return { app, storage, service };
+}
+
+function readCdkJsonContext(): Record<string, unknown> {
+  const file = path.join(REPO_ROOT, 'cdk.json');
+  if (!fs.existsSync(file)) return {};
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { context?: Record<string, unknown> };
+  return parsed.context ?? {};
+}
+
+// `cdk synth -c key=value` passes strings; cdk.json passes numbers.
+function numberContext(app: cdk.App, key: string): number | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`Context ${key} must be a number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function stringContext(app: cdk.App, key: string): string | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string' || raw === '') throw new Error(`Context ${key} must be a non-empty string`);
+  return raw;
+}
+
+function retentionContext(app: cdk.App, key: string): logs.RetentionDays | undefined {
+  const days = numberContext(app, key);
+  if (days === undefined) return undefined;
+  if (!Object.values(logs.RetentionDays).includes(days)) {
+    throw new Error(`Context ${key} must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...), got ${days}`);
+  }
+  return days as logs.RetentionDays;
+}

@@ -1,0 +1,216 @@
+import * as cdk from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { DataioFunction } from './dataio-function';
+import { assertPositiveInteger } from './workflow-function';
+
+export interface DataioApiProps {
+  /** The DataJob table. */
+  readonly jobsTable: dynamodb.ITable;
+
+  /** The files bucket (presigned uploads and downloads). */
+  readonly filesBucket: s3.IBucket;
+
+  /** HS256 key the authorizer verifies bearer tokens with. */
+  readonly jwtSecret: secretsmanager.ISecret;
+
+  /** State machine that runs import jobs. */
+  readonly importStateMachine: sfn.IStateMachine;
+
+  /** State machine that runs export jobs. */
+  readonly exportStateMachine: sfn.IStateMachine;
+
+  /**
+   * Expected `iss` claim of bearer tokens.
+   * @default 'dataio'
+   */
+  readonly jwtIssuer?: string;
+
+  /**
+   * Expected `aud` claim of bearer tokens.
+   * @default 'dataio-api'
+   */
+  readonly jwtAudience?: string;
+
+  /**
+   * Lifetime of the presigned download URL returned by `GET /data-jobs/{job_id}`.
+   * @default 900
+   */
+  readonly downloadUrlTtlSeconds?: number;
+
+  /**
+   * Steady-state requests per second on the stage.
+   * @default 100
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Burst requests on the stage.
+   * @default 200
+   */
+  readonly throttlingBurstLimit?: number;
+
+  /**
+   * Origin allowed by CORS, in preflight and gateway error responses (the handlers set it on
+   * their own responses).
+   * @default '*'
+   */
+  readonly allowOrigin?: string;
+
+  /**
+   * Retention of the access log and the API functions' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The API's handler functions, by endpoint. */
+export interface DataioApiFunctions {
+  readonly authorizer: DataioFunction;
+  readonly createExport: DataioFunction;
+  readonly createImport: DataioFunction;
+  readonly getJob: DataioFunction;
+  readonly listJobs: DataioFunction;
+}
+
+const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type'];
+
+// S3 presigned URLs cannot outlive 7 days.
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/** Error bodies API Gateway itself returns, in the same shape as the handlers' errors. */
+const GATEWAY_ERRORS: Array<{ id: string; type: apigateway.ResponseType; statusCode?: string; code: string }> = [
+  { id: 'Unauthorized', type: apigateway.ResponseType.UNAUTHORIZED, statusCode: '401', code: 'unauthorized' },
+  { id: 'AccessDenied', type: apigateway.ResponseType.ACCESS_DENIED, statusCode: '403', code: 'forbidden' },
+  { id: 'Default4xx', type: apigateway.ResponseType.DEFAULT_4XX, code: 'bad_request' },
+  { id: 'Default5xx', type: apigateway.ResponseType.DEFAULT_5XX, code: 'internal_error' },
+];
+
+/**
+ * The dataio REST API (`dataio-api`, stage `prod`): every method runs behind a JWT TOKEN
+ * authorizer and proxies to one thin handler.
+ *
+ * - `POST /api/v1/{model_plural}/export` → create-export
+ * - `POST /api/v1/{model_plural}/import` → create-import
+ * - `GET  /api/v1/data-jobs`             → list-jobs
+ * - `GET  /api/v1/data-jobs/{job_id}`    → get-job
+ */
+export class DataioApi extends Construct {
+  public readonly api: apigateway.RestApi;
+  public readonly authorizer: apigateway.TokenAuthorizer;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly functions: DataioApiFunctions;
+
+  constructor(scope: Construct, id: string, props: DataioApiProps) {
+    super(scope, id);
+    const downloadUrlTtlSeconds = props.downloadUrlTtlSeconds ?? 900;
+    const rateLimit = props.throttlingRateLimit ?? 100;
+    const burstLimit = props.throttlingBurstLimit ?? 200;
+    assertPositiveInteger('downloadUrlTtlSeconds', downloadUrlTtlSeconds, MAX_PRESIGN_SECONDS);
+    assertPositiveInteger('throttlingBurstLimit', burstLimit);
+    if (!(rateLimit > 0)) throw new Error(`throttlingRateLimit must be positive, got ${rateLimit}`);
+    const allowOrigin = props.allowOrigin ?? '*';
+    if (allowOrigin.trim() === '') throw new Error('allowOrigin must be "*" or an origin URL');
+
+    const apiFunction = (fnId: string, file: string) =>
+      new DataioFunction(this, fnId, {
+        entry: `lambdas/api/${file}`,
+        timeout: cdk.Duration.seconds(29),
+        logRetention: props.logRetention,
+      });
+    this.functions = {
+      authorizer: apiFunction('AuthorizerFunction', 'authorizer.ts').bindJwtSecret(props.jwtSecret),
+      createExport: apiFunction('CreateExportFunction', 'create-export.ts')
+        .bindJobsTable(props.jobsTable, 'readwrite')
+        .bindFilesBucket(props.filesBucket, 'read')
+        .bindStateMachine('import', props.importStateMachine)
+        .bindStateMachine('export', props.exportStateMachine),
+      createImport: apiFunction('CreateImportFunction', 'create-import.ts')
+        .bindJobsTable(props.jobsTable, 'readwrite')
+        .bindFilesBucket(props.filesBucket, 'readwrite')
+        .bindStateMachine('import', props.importStateMachine)
+        .bindStateMachine('export', props.exportStateMachine),
+      getJob: apiFunction('GetJobFunction', 'get-job.ts')
+        .bindJobsTable(props.jobsTable, 'read')
+        .bindFilesBucket(props.filesBucket, 'read'),
+      listJobs: apiFunction('ListJobsFunction', 'list-jobs.ts').bindJobsTable(props.jobsTable, 'read'),
+    };
+    this.functions.authorizer.addEnvironment('JWT_ISSUER', props.jwtIssuer ?? 'dataio');
+    this.functions.authorizer.addEnvironment('JWT_AUDIENCE', props.jwtAudience ?? 'dataio-api');
+    this.functions.getJob.addEnvironment('DOWNLOAD_URL_TTL_SECONDS', String(downloadUrlTtlSeconds));
+
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'JwtAuthorizer', {
+      authorizerName: 'dataio-jwt',
+      handler: this.functions.authorizer,
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      // Tokens are cheap to verify; caching would also need the policy to cover every method.
+      resultsCacheTtl: cdk.Duration.seconds(0),
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+    });
+
+    this.api = new apigateway.RestApi(this, 'RestApi', {
+      restApiName: 'dataio-api',
+      description: 'dataio bulk import/export API',
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      binaryMediaTypes: ['multipart/form-data', 'application/octet-stream'],
+      // Stage access logs need the account-level CloudWatch role.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+        tracingEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+      },
+      defaultMethodOptions: {
+        authorizationType: apigateway.AuthorizationType.CUSTOM,
+        authorizer: this.authorizer,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [allowOrigin],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: CORS_ALLOW_HEADERS,
+      },
+    });
+
+    const v1 = this.api.root.addResource('api').addResource('v1');
+    const model = v1.addResource('{model_plural}');
+    model.addResource('export').addMethod('POST', proxy(this.functions.createExport));
+    model.addResource('import').addMethod('POST', proxy(this.functions.createImport));
+    const dataJobs = v1.addResource('data-jobs');
+    dataJobs.addMethod('GET', proxy(this.functions.listJobs));
+    dataJobs.addResource('{job_id}').addMethod('GET', proxy(this.functions.getJob));
+
+    const corsHeaders = {
+      'Access-Control-Allow-Origin': `'${allowOrigin}'`,
+      'Access-Control-Allow-Headers': `'${CORS_ALLOW_HEADERS.join(',')}'`,
+    };
+    for (const { id: responseId, type, statusCode, code } of GATEWAY_ERRORS) {
+      this.api.addGatewayResponse(responseId, {
+        type,
+        statusCode,
+        responseHeaders: corsHeaders,
+        templates: {
+          // $context.error.messageString is already a quoted JSON string.
+          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":null}}`,
+        },
+      });
+    }
+  }
+}
+
+function proxy(fn: DataioFunction): apigateway.LambdaIntegration {
+  return new apigateway.LambdaIntegration(fn, { proxy: true });
+}

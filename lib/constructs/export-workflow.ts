@@ -1,0 +1,70 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
+import {
+  DEFAULT_MAP_MAX_CONCURRENCY,
+  WorkflowMachineProps,
+  catchAll,
+  chunkTask,
+  failureBranch,
+  fanOut,
+  invokeTask,
+  workflowStateMachine,
+} from './workflow-states';
+
+export interface ExportWorkflowProps extends WorkflowDataProps, WorkflowMachineProps {}
+
+/** The export workflow's task functions, by step. */
+export interface ExportWorkflowFunctions {
+  readonly plan: WorkflowFunction;
+  readonly exportSegment: WorkflowFunction;
+  readonly assemble: WorkflowFunction;
+}
+
+/**
+ * Export of a filtered model subset, started with `{org, job_id}`:
+ *
+ * Plan → ExportSegments(ExportSegment) → Assemble → ExportDone
+ *
+ * Segments write parts to S3; Assemble joins them (S3 multipart) and finalizes the DataJob.
+ * Any error lands in ExportFailed, which marks the DataJob failed, then ExportFailedEnd.
+ */
+export class ExportWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+  public readonly functions: ExportWorkflowFunctions;
+
+  constructor(scope: Construct, id: string, props: ExportWorkflowProps) {
+    super(scope, id);
+    const maxConcurrency = props.maxConcurrency ?? DEFAULT_MAP_MAX_CONCURRENCY;
+    assertPositiveInteger('maxConcurrency', maxConcurrency);
+
+    // Export tasks only read records.
+    const fn = (fnId: string, file: string) =>
+      new WorkflowFunction(this, fnId, { ...props, entry: `lambdas/workflow/${file}`, recordsAccess: 'read' });
+    this.functions = {
+      plan: fn('PlanFunction', 'export-plan.ts'),
+      exportSegment: fn('ExportSegmentFunction', 'export-segment.ts'),
+      assemble: fn('AssembleFunction', 'export-assemble.ts'),
+    };
+
+    const plan = invokeTask(this, 'Plan', this.functions.plan);
+    const exportSegments = fanOut(this, 'ExportSegments', {
+      itemsPath: '$.segments',
+      itemField: 'segment',
+      maxConcurrency,
+      task: chunkTask(this, 'ExportSegment', this.functions.exportSegment),
+    });
+    const assemble = invokeTask(this, 'Assemble', this.functions.assemble);
+
+    catchAll(failureBranch(this, 'Export', props.jobFailFunction), plan, exportSegments, assemble);
+
+    const definition = plan.next(exportSegments).next(assemble).next(new sfn.Succeed(this, 'ExportDone'));
+
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = workflowStateMachine(this, definition, {
+      ...props,
+      kind: 'export',
+    }));
+  }
+}

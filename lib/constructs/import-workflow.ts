@@ -1,0 +1,88 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
+import {
+  DEFAULT_MAP_MAX_CONCURRENCY,
+  WorkflowMachineProps,
+  catchAll,
+  chunkTask,
+  failureBranch,
+  fanOut,
+  invokeTask,
+  workflowStateMachine,
+} from './workflow-states';
+
+export interface ImportWorkflowProps extends WorkflowDataProps, WorkflowMachineProps {}
+
+/** The import workflow's task functions, by step. */
+export interface ImportWorkflowFunctions {
+  readonly prepare: WorkflowFunction;
+  readonly validateChunk: WorkflowFunction;
+  readonly decide: WorkflowFunction;
+  readonly commitChunk: WorkflowFunction;
+  readonly finalize: WorkflowFunction;
+}
+
+/**
+ * Validate-then-commit import of one uploaded file, started with `{org, job_id}`:
+ *
+ * Prepare → ValidateChunks(ValidateChunk) → Decide → ShouldCommit? → CommitChunks(CommitChunk) → Finalize → Done
+ *
+ * Decide's `commit` flag skips the commit pass (dry run, or errors with skip_errors=false).
+ * Any error lands in ImportFailed, which marks the DataJob failed, then ImportFailedEnd.
+ */
+export class ImportWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+  public readonly functions: ImportWorkflowFunctions;
+
+  constructor(scope: Construct, id: string, props: ImportWorkflowProps) {
+    super(scope, id);
+    const maxConcurrency = props.maxConcurrency ?? DEFAULT_MAP_MAX_CONCURRENCY;
+    assertPositiveInteger('maxConcurrency', maxConcurrency);
+
+    const fn = (fnId: string, file: string) =>
+      new WorkflowFunction(this, fnId, { ...props, entry: `lambdas/workflow/${file}`, recordsAccess: 'readwrite' });
+    this.functions = {
+      prepare: fn('PrepareFunction', 'import-prepare.ts'),
+      validateChunk: fn('ValidateChunkFunction', 'import-validate-chunk.ts'),
+      decide: fn('DecideFunction', 'import-decide.ts'),
+      commitChunk: fn('CommitChunkFunction', 'import-commit-chunk.ts'),
+      finalize: fn('FinalizeFunction', 'import-finalize.ts'),
+    };
+
+    const prepare = invokeTask(this, 'Prepare', this.functions.prepare);
+    const validateChunks = fanOut(this, 'ValidateChunks', {
+      itemsPath: '$.chunks',
+      itemField: 'chunk',
+      maxConcurrency,
+      task: chunkTask(this, 'ValidateChunk', this.functions.validateChunk),
+    });
+    const decide = invokeTask(this, 'Decide', this.functions.decide);
+    const commitChunks = fanOut(this, 'CommitChunks', {
+      itemsPath: '$.chunks',
+      itemField: 'chunk',
+      maxConcurrency,
+      task: chunkTask(this, 'CommitChunk', this.functions.commitChunk),
+    });
+    const finalize = invokeTask(this, 'Finalize', this.functions.finalize);
+    finalize.next(new sfn.Succeed(this, 'Done'));
+
+    catchAll(failureBranch(this, 'Import', props.jobFailFunction), prepare, validateChunks, decide, commitChunks, finalize);
+
+    const definition = prepare
+      .next(validateChunks)
+      .next(decide)
+      .next(
+        new sfn.Choice(this, 'ShouldCommit')
+          .when(sfn.Condition.booleanEquals('$.commit', true), commitChunks.next(finalize))
+          .otherwise(finalize),
+      );
+
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = workflowStateMachine(this, definition, {
+      ...props,
+      kind: 'import',
+    }));
+  }
+}

@@ -1,0 +1,83 @@
+import * as cdk from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DataAccess, DataioFunction } from './dataio-function';
+
+/** What every workflow task function works on, and how it splits the work. */
+export interface WorkflowDataProps {
+  /** The DataJob table (read-write for every task). */
+  readonly jobsTable: dynamodb.ITable;
+
+  /** The business records table. */
+  readonly recordsTable: dynamodb.ITable;
+
+  /** The files bucket (uploads, manifests, reports, outputs). */
+  readonly filesBucket: s3.IBucket;
+
+  /**
+   * Rows per import chunk (`IMPORT_CHUNK_ROWS`).
+   * @default 5000
+   */
+  readonly importChunkRows?: number;
+
+  /**
+   * Number of parallel export segments (`EXPORT_SEGMENTS`).
+   * @default 4
+   */
+  readonly exportSegments?: number;
+
+  /**
+   * Retention of the task functions' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface WorkflowFunctionProps extends WorkflowDataProps {
+  /** Repo-relative handler path, e.g. `lambdas/workflow/import-prepare.ts`. */
+  readonly entry: string;
+
+  /** Access to the records table: import tasks write records, export tasks only read them. */
+  readonly recordsAccess: DataAccess;
+}
+
+export const DEFAULT_IMPORT_CHUNK_ROWS = 5000;
+export const DEFAULT_EXPORT_SEGMENTS = 4;
+
+/**
+ * A state machine task function: 15 minutes, 1 GB, both tables and the bucket bound, and the
+ * chunking settings in its environment so every task of a job agrees on them.
+ */
+export class WorkflowFunction extends DataioFunction {
+  constructor(scope: Construct, id: string, props: WorkflowFunctionProps) {
+    const importChunkRows = props.importChunkRows ?? DEFAULT_IMPORT_CHUNK_ROWS;
+    const exportSegments = props.exportSegments ?? DEFAULT_EXPORT_SEGMENTS;
+    assertPositiveInteger('importChunkRows', importChunkRows);
+    assertPositiveInteger('exportSegments', exportSegments);
+
+    super(scope, id, {
+      entry: props.entry,
+      memorySize: 1024,
+      timeout: cdk.Duration.minutes(15),
+      logRetention: props.logRetention,
+      environment: {
+        IMPORT_CHUNK_ROWS: String(importChunkRows),
+        EXPORT_SEGMENTS: String(exportSegments),
+      },
+    });
+
+    this.bindJobsTable(props.jobsTable, 'readwrite')
+      .bindRecordsTable(props.recordsTable, props.recordsAccess)
+      .bindFilesBucket(props.filesBucket, 'readwrite');
+  }
+}
+
+/** Fails synthesis with a readable message instead of deploying a nonsensical setting. */
+export function assertPositiveInteger(name: string, value: number, max?: number): void {
+  if (!cdk.Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1 || (max !== undefined && value > max))) {
+    const range = max === undefined ? 'a positive integer' : `an integer between 1 and ${max}`;
+    throw new Error(`${name} must be ${range}, got ${value}`);
+  }
+}

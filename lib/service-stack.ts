@@ -1,0 +1,123 @@
+import * as cdk from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DataioApi } from './constructs/dataio-api';
+import { ExportWorkflow } from './constructs/export-workflow';
+import { ImportWorkflow } from './constructs/import-workflow';
+import { WorkflowFunction } from './constructs/workflow-function';
+
+export interface ServiceStackProps extends cdk.StackProps {
+  /** DataJob table from the StorageStack. */
+  readonly jobsTable: dynamodb.ITable;
+
+  /** Business records table from the StorageStack. */
+  readonly recordsTable: dynamodb.ITable;
+
+  /** Files bucket from the StorageStack. */
+  readonly filesBucket: s3.IBucket;
+
+  /** JWT signing key from the StorageStack. */
+  readonly jwtSecret: secretsmanager.ISecret;
+
+  /**
+   * Rows per import chunk.
+   * @default 5000
+   */
+  readonly importChunkRows?: number;
+
+  /**
+   * Parallel export segments.
+   * @default 4
+   */
+  readonly exportSegments?: number;
+
+  /**
+   * Parallel iterations of each workflow Map state.
+   * @default 10
+   */
+  readonly mapMaxConcurrency?: number;
+
+  /**
+   * Expected `iss` claim of bearer tokens.
+   * @default 'dataio'
+   */
+  readonly jwtIssuer?: string;
+
+  /**
+   * Expected `aud` claim of bearer tokens.
+   * @default 'dataio-api'
+   */
+  readonly jwtAudience?: string;
+
+  /**
+   * Lifetime of presigned download URLs.
+   * @default 900
+   */
+  readonly downloadUrlTtlSeconds?: number;
+
+  /**
+   * Retention of every log group of the stack.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The stateless half of dataio: functions, state machines and the REST API. It can be destroyed
+ * and redeployed at will; the data lives in the StorageStack.
+ */
+export class ServiceStack extends cdk.Stack {
+  public readonly importWorkflow: ImportWorkflow;
+  public readonly exportWorkflow: ExportWorkflow;
+  public readonly api: DataioApi;
+  /** Shared by both workflows' failure branches. */
+  public readonly jobFailFunction: WorkflowFunction;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, {
+      description: 'dataio stateless service: API Gateway, Lambda functions, Step Functions workflows',
+      ...props,
+    });
+
+    const data = {
+      jobsTable: props.jobsTable,
+      recordsTable: props.recordsTable,
+      filesBucket: props.filesBucket,
+      importChunkRows: props.importChunkRows,
+      exportSegments: props.exportSegments,
+      logRetention: props.logRetention,
+    };
+    // job-fail only reads records (e.g. to count what a failed import left behind).
+    this.jobFailFunction = new WorkflowFunction(this, 'JobFailFunction', {
+      ...data,
+      entry: 'lambdas/workflow/job-fail.ts',
+      recordsAccess: 'read',
+    });
+    const machine = { jobFailFunction: this.jobFailFunction, maxConcurrency: props.mapMaxConcurrency, logRetention: props.logRetention };
+
+    this.importWorkflow = new ImportWorkflow(this, 'ImportWorkflow', { ...data, ...machine });
+    this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { ...data, ...machine });
+
+    this.api = new DataioApi(this, 'Api', {
+      jobsTable: props.jobsTable,
+      filesBucket: props.filesBucket,
+      jwtSecret: props.jwtSecret,
+      importStateMachine: this.importWorkflow.stateMachine,
+      exportStateMachine: this.exportWorkflow.stateMachine,
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      downloadUrlTtlSeconds: props.downloadUrlTtlSeconds,
+      logRetention: props.logRetention,
+    });
+
+    new cdk.CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the dataio REST API (paths start with /api/v1)',
+      value: this.api.api.url,
+    });
+    new cdk.CfnOutput(this, 'ImportStateMachineArn', { value: this.importWorkflow.stateMachine.stateMachineArn });
+    new cdk.CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });
+  }
+}

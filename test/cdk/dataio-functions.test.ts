@@ -1,0 +1,133 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
+
+const API = ['authorizer', 'create-export', 'create-import', 'get-job', 'list-jobs'].map((f) => `lambdas/api/${f}.ts`);
+const WORKFLOW = [
+  'import-prepare',
+  'import-validate-chunk',
+  'import-decide',
+  'import-commit-chunk',
+  'import-finalize',
+  'export-plan',
+  'export-segment',
+  'export-assemble',
+  'job-fail',
+].map((f) => `lambdas/workflow/${f}.ts`);
+
+const WORKFLOW_ENV = ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'RECORDS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_CHUNK_ROWS', 'EXPORT_SEGMENTS'];
+
+/** The exact environment variable names each handler receives. */
+const EXPECTED_ENV: Record<string, string[]> = {
+  'lambdas/api/authorizer.ts': ['NODE_OPTIONS', 'JWT_SECRET_ARN', 'JWT_ISSUER', 'JWT_AUDIENCE'],
+  'lambdas/api/create-export.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN'],
+  'lambdas/api/create-import.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN'],
+  'lambdas/api/get-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
+  'lambdas/api/list-jobs.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
+  ...Object.fromEntries(WORKFLOW.map((handler) => [handler, WORKFLOW_ENV])),
+};
+
+/** IAM actions granted to a handler's role, each with the JSON of the resources it applies to. */
+function grantsOf(template: Template, handler: string): Array<{ actions: string[]; resources: string }> {
+  const functions = template.findResources('AWS::Lambda::Function');
+  const fn = Object.values(functions).find((r) => r.Metadata?.['dataio:handler'] === handler);
+  const roleId = fn?.Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
+  );
+  return policies.flatMap((p) =>
+    (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).map((s) => ({
+      actions: ([] as string[]).concat(s.Action),
+      resources: JSON.stringify(s.Resource),
+    })),
+  );
+}
+
+function actionsOn(template: Template, handler: string, resourceName: string): string[] {
+  return grantsOf(template, handler)
+    .filter((g) => g.resources.includes(resourceName))
+    .flatMap((g) => g.actions)
+    .sort();
+}
+
+describe('DataioFunction', () => {
+  let templates: DataioTemplates;
+
+  beforeAll(() => {
+    templates = synthDataio();
+  });
+
+  it('builds one function per handler, each tagged with its dataio:handler Metadata', () => {
+    expect(Object.values(handlersByLogicalId(templates.service)).sort()).toEqual([...API, ...WORKFLOW].sort());
+  });
+
+  it('fixes runtime, architecture, tracing, own log group and source maps on every function', () => {
+    for (const fn of Object.values(templates.service.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+      });
+    }
+    templates.service.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it.each(Object.entries(EXPECTED_ENV))('%s gets exactly its environment', (handler, names) => {
+    expect(Object.keys(environmentOf(templates.service, handler)).sort()).toEqual([...names].sort());
+  });
+
+  it('passes settings with their defaults', () => {
+    expect(environmentOf(templates.service, 'lambdas/api/authorizer.ts')).toMatchObject({ JWT_ISSUER: 'dataio', JWT_AUDIENCE: 'dataio-api' });
+    expect(environmentOf(templates.service, 'lambdas/api/get-job.ts')).toMatchObject({ DOWNLOAD_URL_TTL_SECONDS: '900' });
+    for (const handler of WORKFLOW) {
+      expect(environmentOf(templates.service, handler)).toMatchObject({ IMPORT_CHUNK_ROWS: '5000', EXPORT_SEGMENTS: '4' });
+    }
+  });
+
+  it('gives API functions 29 s and workflow functions 15 min with 1 GB', () => {
+    const functions = Object.values(templates.service.findResources('AWS::Lambda::Function'));
+    for (const fn of functions) {
+      const handler = fn.Metadata['dataio:handler'] as string;
+      if (handler.startsWith('lambdas/api/')) expect(fn.Properties).toMatchObject({ Timeout: 29 });
+      else expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });
+    }
+  });
+
+  it('grants read-only access where the handler only reads', () => {
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    for (const handler of ['lambdas/api/get-job.ts', 'lambdas/api/list-jobs.ts']) {
+      expect(actionsOn(templates.service, handler, 'JobsTable')).toContain('dynamodb:Query');
+      expect(actionsOn(templates.service, handler, 'JobsTable')).not.toEqual(expect.arrayContaining([writes[0]]));
+    }
+    for (const handler of ['lambdas/workflow/export-plan.ts', 'lambdas/workflow/export-segment.ts']) {
+      expect(actionsOn(templates.service, handler, 'RecordsTable')).toContain('dynamodb:Query');
+      for (const action of writes) expect(actionsOn(templates.service, handler, 'RecordsTable')).not.toContain(action);
+    }
+    expect(actionsOn(templates.service, 'lambdas/workflow/import-commit-chunk.ts', 'RecordsTable')).toEqual(
+      expect.arrayContaining(writes),
+    );
+    expect(actionsOn(templates.service, 'lambdas/api/get-job.ts', 'FilesBucket')).not.toContain('s3:PutObject');
+    expect(actionsOn(templates.service, 'lambdas/api/create-import.ts', 'FilesBucket')).toContain('s3:PutObject');
+  });
+
+  it('lets create-* start, stop and describe executions of both workflows', () => {
+    for (const handler of ['lambdas/api/create-export.ts', 'lambdas/api/create-import.ts']) {
+      const sfnActions = grantsOf(templates.service, handler).filter((g) => g.resources.includes('StateMachine'));
+      const actions = sfnActions.flatMap((g) => g.actions);
+      expect(actions).toEqual(expect.arrayContaining(['states:StartExecution', 'states:StopExecution', 'states:DescribeExecution']));
+      const resources = sfnActions.map((g) => g.resources).join();
+      expect(resources).toContain('ImportWorkflowStateMachine');
+      expect(resources).toContain('ExportWorkflowStateMachine');
+    }
+  });
+
+  it('lets only the authorizer read the JWT secret', () => {
+    for (const handler of [...API, ...WORKFLOW]) {
+      const actions = actionsOn(templates.service, handler, 'JwtSecret');
+      if (handler === 'lambdas/api/authorizer.ts') expect(actions).toContain('secretsmanager:GetSecretValue');
+      else expect(actions).toEqual([]);
+    }
+  });
+});
