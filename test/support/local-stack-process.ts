@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { issueToken } from '../../lambdas/shared/jwt';
+import { localJwtSecret } from '../../lib/local/jwt-secret';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A local stack started the way a user starts it (`tsx bin/local.ts`), in a child process. */
+export interface LocalStackProcess {
+  readonly apiUrl: string;
+  readonly dataDir: string;
+  /** A token for the local stack, signed with its secret. */
+  token(claims: { org: string; user: string; perms: string[]; ttlSeconds?: number }): string;
+  /** Everything the stack printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts `bin/local.ts` with a fresh data folder and waits for its `READY <url>` line. */
+export async function startLocalStackProcess(options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<LocalStackProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dataio-e2e-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'local.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), DATAIO_DATA_DIR: dataDir, DATAIO_LOG: 'silent', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local stack did not print READY within ${options.timeoutMs ?? 120000} ms:\n${output}`)), options.timeoutMs ?? 120000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /^READY (\S+)$/m.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local stack exited with ${code}:\n${output}`));
+    });
+  });
+  const secret = localJwtSecret(dataDir);
+  return {
+    apiUrl,
+    dataDir,
+    token: (claims) => issueToken(claims, secret),
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timeout = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timeout);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
