@@ -8,11 +8,11 @@ import { InMemoryRecordStore } from './in-memory-record-store';
 import { InProcessWorkflowEngine } from './in-process-workflows';
 
 /** JobDeps on in-memory adapters with an in-process workflow engine. */
-export function createJobHarness(settings: Partial<JobSettings> = {}) {
+export function createJobHarness(settings: Partial<JobSettings> = {}, options: { eagerWorkflows?: boolean } = {}) {
   const records = new InMemoryRecordStore();
   const files = new InMemoryFileStore();
   const jobs = new InMemoryJobRepository();
-  const workflow = new InProcessWorkflowEngine();
+  const workflow = new InProcessWorkflowEngine({ eager: options.eagerWorkflows });
   const deps: JobDeps = {
     jobs,
     files,

@@ -25,11 +25,12 @@ const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 /**
  * First export task: decides how the records are read in parallel.
  *
- * 1. Move the job QUEUED → RUNNING.
+ * 1. Move the job (QUEUED, or still PENDING) → RUNNING.
  * 2. Split the scan into `exportSegments` segments and set the progress totals.
  */
 export async function planExport(deps: WorkflowDeps, input: WorkflowInput): Promise<WorkflowInput & { segments: number[] }> {
-  const job = await deps.jobs.transition(input.org, input.job_id, ['QUEUED'], 'RUNNING', {
+  // PENDING too: the execution may start before the API has recorded QUEUED.
+  const job = await deps.jobs.transition(input.org, input.job_id, ['PENDING', 'QUEUED'], 'RUNNING', {
     started_at: deps.now().toISOString(),
     progress: { rows_processed: 0, rows_total: null, chunks_done: 0, chunks_total: deps.settings.exportSegments },
   });

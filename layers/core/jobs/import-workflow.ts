@@ -56,13 +56,14 @@ type WorkflowDeps = Pick<JobDeps, 'jobs' | 'files' | 'records' | 'models' | 'set
 /**
  * First import task: reads the header and splits the file into chunks.
  *
- * 1. Move the job QUEUED → RUNNING.
+ * 1. Move the job (QUEUED, or still PENDING) → RUNNING.
  * 2. Read the header and map it to fields (a file-level problem fails the job).
  * 3. Count the records and cut them into row ranges of `importChunkRows`.
  * 4. Write the manifest and set the progress totals.
  */
 export async function prepareImport(deps: WorkflowDeps, input: WorkflowInput): Promise<WorkflowInput & { chunks: number[] }> {
-  const job = await deps.jobs.transition(input.org, input.job_id, ['QUEUED'], 'RUNNING', { started_at: deps.now().toISOString() });
+  // PENDING too: the execution may start before the API has recorded QUEUED.
+  const job = await deps.jobs.transition(input.org, input.job_id, ['PENDING', 'QUEUED'], 'RUNNING', { started_at: deps.now().toISOString() });
   const model = deps.models.require(job.model);
   let header: string[] | undefined;
   let rowsTotal = 0;

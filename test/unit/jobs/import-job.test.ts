@@ -110,4 +110,14 @@ describe('import job (use cases in process)', () => {
     expect(again.status).toBe('COMPLETED');
     expect(again.result_log?.totals).toEqual({ rows: 2, new: 0, updated: 2, skipped: 0, errors: 0 });
   });
+
+  it('survives a workflow that finishes before the API has recorded QUEUED', async () => {
+    const harness = createJobHarness({}, { eagerWorkflows: true });
+
+    const created = await createExportJob(harness.deps, { ...admin, model: 'tags', format: 'csv' });
+    const job = await getJob(harness.deps, admin, created.job_id);
+
+    expect(job.status).toBe('COMPLETED');
+    expect(job.execution_id).toBe(`arn:in-process:execution:export:${created.job_id}`);
+  });
 });

@@ -1,0 +1,206 @@
+/**
+ * The embedded local stack: the synthesized templates run on one machine with no AWS account.
+ * DynamoDB Local, s3rver, an in-process Step Functions and API Gateway, all running the same
+ * handlers and state machine definitions `cdk deploy` ships.
+ */
+import './promise-with-resolvers';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startApiServer } from './api-local';
+import { DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb-local';
+import { localJwtSecret } from './jwt-secret';
+import { createLambdaInvoker } from './lambda-invoker';
+import { buildLocalModel, LocalFunction, LocalModel } from './local-model';
+import { S3Local, startS3Local } from './s3-local';
+import { RunningServer, startSfnEndpoint } from './sfn-endpoint';
+import { LocalStepFunctions } from './step-functions-local';
+import { REPO_ROOT, synthStackTemplates } from './synth';
+import { LOCAL_REGION, StackTemplate } from './template-resolver';
+
+export interface LocalStackOptions {
+  /** Port of the API (0 picks a free one). */
+  readonly port: number;
+  /** Persistent state: `dynamodb/`, `s3/`, `jwt-secret`, the `seeded` marker. */
+  readonly dataDir: string;
+  /** Keep DynamoDB in memory (tests); S3 objects still go under dataDir. */
+  readonly inMemory?: boolean;
+  /** Seed the demo data once (a `seeded` marker in dataDir remembers it). */
+  readonly seed?: boolean;
+  readonly log?: (message: string) => void;
+  /** Ports of the emulated services. @default free ports */
+  readonly dynamodbPort?: number;
+  readonly s3Port?: number;
+  readonly sfnPort?: number;
+  /**
+   * Delay before an execution's first state runs, like the service's own start latency.
+   * @default 100
+   */
+  readonly executionStartDelayMs?: number;
+  /** Templates to run instead of synthesizing the CDK app (tests). */
+  readonly templates?: readonly StackTemplate[];
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly s3Endpoint: string;
+  readonly dynamodbEndpoint: string;
+  readonly sfnEndpoint: string;
+  /** The HS256 secret the local authorizer verifies tokens with. */
+  readonly jwtSecret: string;
+  readonly model: LocalModel;
+  readonly stepFunctions: LocalStepFunctions;
+  /** Stops every service (DynamoDB Local's Java process included) and restores process.env. */
+  stop(): Promise<void>;
+}
+
+/** Thrown when the templates cannot run locally as one process (e.g. conflicting env values). */
+export class LocalStackError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalStackError';
+  }
+}
+
+/**
+ * Env vars that only matter when a process starts (NODE_OPTIONS) cannot be applied to the running
+ * process; setting them would only leak into child processes such as DynamoDB Local.
+ */
+const PROCESS_LEVEL_ENV = new Set(['NODE_OPTIONS']);
+
+/**
+ * Starts the local stack.
+ *
+ * 1. Synthesize the app (bundling skipped) and build the local model from its templates.
+ * 2. Start DynamoDB Local and s3rver; create the tables and buckets.
+ * 3. Point the AWS SDK at them (AWS_ENDPOINT_URL_*) and export the functions' resolved env.
+ * 4. Start the Step Functions endpoint and the API; seed the demo data on first start.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const model = buildLocalModel(options.templates ?? synthStackTemplates());
+  const functionEnv = mergeFunctionEnv([...model.functions.values()]);
+  const jwtSecret = localJwtSecret(dataDir);
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log(`stop: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
+      port: options.dynamodbPort,
+      inMemory: options.inMemory,
+      dbPath: path.join(dataDir, 'dynamodb'),
+      log,
+    });
+    stops.push(() => dynamodb.stop());
+    await dynamodb.ensureTables(model.tables);
+
+    const s3: S3Local = await startS3Local({ directory: path.join(dataDir, 's3'), buckets: model.buckets, port: options.s3Port, log });
+    stops.push(() => s3.stop());
+
+    const sfnPort = options.sfnPort || (await freePort());
+    const restoreEnv = applyEnv({
+      ...functionEnv,
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
+      JWT_SECRET: jwtSecret,
+    });
+    stops.push(async () => restoreEnv());
+
+    const invoker = createLambdaInvoker({ functions: model.functions, repoRoot: REPO_ROOT });
+    const stepFunctions = new LocalStepFunctions({
+      stateMachines: model.stateMachines,
+      functions: model.functions,
+      invoker,
+      log,
+      startDelayMs: options.executionStartDelayMs ?? 100,
+    });
+    const sfn: RunningServer = await startSfnEndpoint(stepFunctions, { port: sfnPort });
+    stops.push(() => sfn.close());
+    stops.push(() => stepFunctions.close());
+
+    const api = await startApiServer({ api: model.api, invoker, port: options.port, log });
+    stops.push(() => api.close());
+
+    if (options.seed) await seedOnce(dataDir, Boolean(options.inMemory), log);
+
+    log(`local stack ready: API ${api.url}, DynamoDB ${dynamodb.endpoint}, S3 ${s3.endpoint}, SFN ${sfn.url}`);
+    return {
+      apiUrl: api.url,
+      s3Endpoint: s3.endpoint,
+      dynamodbEndpoint: dynamodb.endpoint,
+      sfnEndpoint: sfn.url,
+      jwtSecret,
+      model,
+      stepFunctions,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * All functions share one process env: the union of their resolved variables. Two functions
+ * giving one name different values cannot both be honoured, so that fails loudly.
+ */
+export function mergeFunctionEnv(functions: readonly LocalFunction[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  const owner: Record<string, string> = {};
+  for (const fn of functions) {
+    for (const [name, value] of Object.entries(fn.env)) {
+      if (PROCESS_LEVEL_ENV.has(name)) continue;
+      if (name in merged && merged[name] !== value) {
+        throw new LocalStackError(
+          `env ${name} is ${JSON.stringify(merged[name])} for ${owner[name]} but ${JSON.stringify(value)} for ${fn.logicalId}; ` +
+            'the local stack runs every function in one process, so function env values must agree',
+        );
+      }
+      merged[name] = value;
+      owner[name] = fn.logicalId;
+    }
+  }
+  return merged;
+}
+
+/** Sets (or, for undefined, deletes) env vars; returns a function that restores the previous values. */
+function applyEnv(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  const set = (entries: Record<string, string | undefined>): void => {
+    for (const [key, value] of Object.entries(entries)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  set(values);
+  return () => set(previous);
+}
+
+async function seedOnce(dataDir: string, inMemory: boolean, log: (message: string) => void): Promise<void> {
+  const marker = path.join(dataDir, 'seeded');
+  // An in-memory database starts empty every time, whatever the marker says.
+  if (!inMemory && fs.existsSync(marker)) return;
+  // Loaded lazily: seeding pulls in the ERP layer, which a stack started without seed never needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { seedDemoData } = require('./seed') as { seedDemoData: (log?: (m: string) => void) => Promise<void> };
+  log('seeding demo data…');
+  await seedDemoData(log);
+  if (!inMemory) fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
