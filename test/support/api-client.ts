@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- a test client reads arbitrary JSON answers */
 /** A minimal client of the dataio REST API, as a user's script would write it. */
 export class ApiClient {
   constructor(
