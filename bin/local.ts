@@ -18,8 +18,7 @@ async function main(): Promise<void> {
   const running: { stack?: LocalStack } = {};
   let stopping = false;
   const shutdown = (signal: string): void => {
-    running.stack = stack;
-  if (stopping) return;
+    if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
     void (running.stack?.stop() ?? Promise.resolve()).finally(() => process.exit(0));

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors';
-import type { DataJob, JobFile } from './data-job';
+import type { DataJob, JobFile, ResultLog } from './data-job';
 import type { JobDeps } from './deps';
 import { canReadAllJobs, requirePermission } from './permissions';
 
@@ -71,9 +71,34 @@ async function toJobView(
   const view = (file: JobFile | null): JobFileView | null =>
     file && { filename: file.filename, size: file.size, content_type: file.content_type };
   const output = view(job.output_file);
+  // Explicit order: stores return attributes in any order, people read the JSON top to bottom.
   return {
-    ...job,
+    job_id: job.job_id,
+    job_type: job.job_type,
+    status: job.status,
+    model: job.model,
+    export_format: job.export_format,
+    organization: job.organization,
+    user: job.user,
+    input_params: job.input_params,
     input_file: view(job.input_file),
     output_file: output && job.output_file && presign ? { ...output, ...(await presign(job.output_file)) } : output,
+    progress: job.progress ?? null,
+    result_log: job.result_log && orderedLog(job.result_log),
+    execution_id: job.execution_id,
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+    started_at: job.started_at,
+    finished_at: job.finished_at,
+  };
+}
+
+function orderedLog(log: ResultLog): ResultLog {
+  return {
+    totals: { rows: log.totals.rows, new: log.totals.new, updated: log.totals.updated, skipped: log.totals.skipped, errors: log.totals.errors },
+    row_errors: log.row_errors.map((e) => ({ row: e.row, column: e.column, field: e.field, value: e.value, code: e.code, message: e.message })),
+    ...(log.row_errors_truncated !== undefined ? { row_errors_truncated: log.row_errors_truncated } : {}),
+    summary: log.summary,
+    ...(log.error ? { error: log.error } : {}),
   };
 }
