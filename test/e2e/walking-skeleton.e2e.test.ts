@@ -106,6 +106,24 @@ describe('walking skeleton, end to end over HTTP on the local stack', () => {
     expect(csv).not.toContain('brand-new-tag');
   });
 
+  it('ends FAILED with the reason when the file itself cannot be imported', async () => {
+    const started = await api.importCsv('tags', 'tags.csv', 'colour,shade\nred,dark\n');
+    const job = await api.waitForJob(started.body.job_id);
+
+    expect(job.status).toBe('FAILED');
+    expect(job.result_log.error).toEqual({ code: 'file_format', message: expect.stringContaining('no column') });
+    expect(job.finished_at).toEqual(expect.any(String));
+  });
+
+  it('rejects an unsupported file type and a request without a file with 400', async () => {
+    const wrongType = await api.importCsv('tags', 'tags.txt', 'name\nx\n');
+    const noFile = await api.request('POST', '/api/v1/tags/import/', new FormData());
+
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.code).toBe('validation_error');
+    expect(noFile.status).toBe(400);
+  });
+
   it('exports with a flat filter', async () => {
     const { csv } = await api.exportCsv('products', { filters: { and: [{ field: 'status', op: 'eq', value: 'active' }, { field: 'price', op: 'gte', value: '100' }] } });
 
