@@ -3,6 +3,8 @@ import type { ModelDefinition } from '../core/model/types';
 import { categories, contacts, customers, products, suppliers, tags } from './models';
 
 export * from './models';
+// Importing the resources registers them, so jobs find the custom product resource.
+export * from './resources';
 export { generateDemoData } from './demo-data';
 export type { DemoDataOptions, DemoModelData } from './demo-data';
 

@@ -17,7 +17,7 @@ export interface CreateExportJobInput {
   readonly fields?: string[];
 }
 
-const SUPPORTED_FORMATS: readonly ExportFormat[] = ['csv'];
+const SUPPORTED_FORMATS: readonly ExportFormat[] = ['csv', 'xlsx'];
 
 /**
  * Creates an EXPORT job.
@@ -33,7 +33,7 @@ export async function createExportJob(deps: Pick<JobDeps, 'jobs' | 'workflow' | 
     throw new ValidationError(`unsupported format '${input.format}': expected one of ${SUPPORTED_FORMATS.join(', ')}`, { path: 'format' });
   }
   if (input.filters !== undefined) parseFilter(input.filters, model);
-  if (input.fields !== undefined) getResourceForModel(model).exportHeaders({ fields: input.fields });
+  if (input.fields !== undefined) getResourceForModel(model).exportColumns({ fields: input.fields });
   const job = newJob(
     {
       job_id: deps.newId(),

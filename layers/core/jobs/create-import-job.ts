@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors';
-import type { DataJob } from './data-job';
+import type { DataJob, JobInputParams } from './data-job';
 import type { JobDeps } from './deps';
 import { fileKeys } from './file-keys';
+import { IMPORT_CONTENT_TYPES, importFormatOf } from './import-format';
 import { requirePermission } from './permissions';
 import { newJob, startJob } from './start-job';
 
@@ -15,9 +16,9 @@ export interface CreateImportJobInput {
   readonly file: { readonly filename: string; readonly contentType: string; readonly body: Buffer };
   readonly dryRun: boolean;
   readonly skipErrors: boolean;
+  /** Reading and matching options kept with the job. */
+  readonly options?: Pick<JobInputParams, 'skip_unchanged' | 'encoding' | 'delimiter' | 'sheet'>;
 }
-
-const SUPPORTED_EXTENSIONS = ['.csv'];
 
 /**
  * Creates an IMPORT job for a file sent with the request.
@@ -31,9 +32,9 @@ export async function createImportJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'wo
   const model = deps.models.require(input.model);
   requirePermission(input.perms, `${model.plural}:import`);
   const { filename, body } = input.file;
-  const extension = filename.slice(filename.lastIndexOf('.')).toLowerCase();
-  if (!SUPPORTED_EXTENSIONS.includes(extension)) {
-    throw new ValidationError(`unsupported file type '${extension || filename}': expected one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+  const format = importFormatOf(filename);
+  if (input.options?.encoding && !isKnownEncoding(input.options.encoding)) {
+    throw new ValidationError(`unknown encoding '${input.options.encoding}'`, { path: 'encoding' });
   }
   if (body.length === 0) throw new ValidationError('the file is empty');
   if (body.length > deps.settings.maxDirectUploadBytes) {
@@ -41,7 +42,7 @@ export async function createImportJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'wo
   }
   const jobId = deps.newId();
   const key = fileKeys.importInput(input.org, jobId, filename);
-  const contentType = 'text/csv';
+  const contentType = IMPORT_CONTENT_TYPES[format];
   const stored = await deps.files.put(key, body, { contentType });
   const job = newJob(
     {
@@ -51,10 +52,19 @@ export async function createImportJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'wo
       user: input.user,
       model: model.plural,
       export_format: null,
-      input_params: { dry_run: input.dryRun, skip_errors: input.skipErrors },
+      input_params: { dry_run: input.dryRun, skip_errors: input.skipErrors, ...input.options },
       input_file: { key, filename, size: stored.size, content_type: contentType },
     },
     deps.now(),
   );
   return startJob(deps, job, 'import');
+}
+
+function isKnownEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
 }

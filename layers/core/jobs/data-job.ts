@@ -8,7 +8,7 @@ export type JobStatus = 'PENDING' | 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED
 export const FINAL_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
 /** Export formats. */
-export type ExportFormat = 'csv';
+export type ExportFormat = 'csv' | 'xlsx';
 
 /** A file attached to a job (an import's input, an export's output). */
 export interface JobFile {
@@ -65,6 +65,11 @@ export interface ResultLog {
   };
   /** Why the job failed, when it did. */
   readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * The failed rows as a file in the input's format, with an `errors` column: fix and re-import.
+   * Stored with its key; API clients get a presigned `download_url` instead.
+   */
+  readonly error_report?: JobFile & { readonly rows: number };
 }
 
 /** Progress of a running job. */
@@ -79,6 +84,14 @@ export interface JobProgress {
 export interface JobInputParams {
   readonly dry_run?: boolean;
   readonly skip_errors?: boolean;
+  /** Count rows equal to the stored record as skipped and leave them alone. @default the resource's setting */
+  readonly skip_unchanged?: boolean;
+  /** CSV text encoding (WHATWG label). */
+  readonly encoding?: string;
+  /** CSV delimiter; detected when absent. */
+  readonly delimiter?: ',' | ';' | '\t';
+  /** XLSX sheet name; the first sheet when absent. */
+  readonly sheet?: string;
   readonly filters?: unknown;
   readonly fields?: string[];
 }

@@ -10,8 +10,11 @@ export const fileKeys = {
   manifest: (org: string, jobId: string) => `work/${org}/${jobId}/manifest.json`,
   chunkResult: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.json`,
   chunkSummary: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.summary.json`,
+  chunkErrors: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.errors.json`,
+  /** The failed rows of an import, next to its input. */
+  errorReport: (org: string, jobId: string, filename: string) => `imports/${org}/${jobId}/errors/${safeFilename(filename)}`,
   decision: (org: string, jobId: string) => `work/${org}/${jobId}/decision.json`,
-  exportPart: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.csv`,
+  exportPart: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.ndjson`,
   exportPartSummary: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.json`,
   /** The output of an export. */
   exportOutput: (org: string, jobId: string, filename: string) => `exports/${org}/${jobId}/${safeFilename(filename)}`,

@@ -1,27 +1,35 @@
-import type { Readable } from 'node:stream';
 import { FileFormatError } from '../errors';
-import { readCsvRows } from '../formats/csv';
-import type { ModelDefinition } from '../model/types';
+import type { ModelDefinition, StoredRecord } from '../model/types';
 import { getResourceForModel } from '../resources/registry';
-import type { HeaderMapping } from '../resources/types';
+import type { HeaderMapping, Resource } from '../resources/types';
 import { findDuplicateClaims, validateRows, type ImportRow, type UniqueClaim, type ValidatedRow } from '../resources/validate-rows';
 import type { WorkflowInput } from '../ports';
-import type { DataJob, JobWarning, ResultLog, RowError } from './data-job';
+import type { DataJob, JobTotals, JobWarning, ResultLog, RowError } from './data-job';
 import type { JobDeps } from './deps';
+import { writeErrorReport } from './error-report';
 import { fileKeys } from './file-keys';
+import { chunkRows, jobInputFormat, readInput } from './import-format';
 import { readJson, writeJson } from './json-files';
 
 /** The most row errors kept inline on the job item; the rest are only counted. */
 export const INLINE_ROW_ERRORS_CAP = 1000;
 
+/** A chunk of an import: an inclusive range of spreadsheet rows (the header is row 1). */
+export interface ImportChunk {
+  readonly index: number;
+  readonly firstRow: number;
+  readonly lastRow: number;
+  /** Data records in the range (blank ones included; validation skips them). */
+  readonly rows: number;
+}
+
 /** How an import file is split, written once by `prepareImport`. */
 export interface ImportManifest {
   readonly header: string[];
   readonly mapping: HeaderMapping;
-  /** Data records in the file (blank lines included; they are skipped at validation). */
+  /** Data records in the file. */
   readonly rowsTotal: number;
-  /** Inclusive spreadsheet row ranges (the header is row 1). */
-  readonly chunks: Array<{ readonly index: number; readonly firstRow: number; readonly lastRow: number }>;
+  readonly chunks: ImportChunk[];
 }
 
 /** What validating one chunk found, small enough for `decideImport` to read every chunk's. */
@@ -30,11 +38,18 @@ export interface ChunkSummary {
   readonly rows: number;
   readonly newRows: number[];
   readonly updatedRows: number[];
+  readonly skippedRows: number[];
   readonly errorRows: number[];
   readonly errorCount: number;
-  /** The chunk's first errors (at most the inline cap). */
+  /** The chunk's first errors (at most the inline cap); every error is in the chunk's errors file. */
   readonly errors: RowError[];
   readonly claims: UniqueClaim[];
+}
+
+/** What a chunk's commit writes: related records to create first, then the rows. */
+export interface ChunkResult {
+  readonly valid: ValidatedRow[];
+  readonly related: Array<{ readonly model: string; readonly record: StoredRecord }>;
 }
 
 /** The decision taken once every chunk is validated. */
@@ -57,31 +72,38 @@ type WorkflowDeps = Pick<JobDeps, 'jobs' | 'files' | 'records' | 'models' | 'set
  * First import task: reads the header and splits the file into chunks.
  *
  * 1. Move the job (QUEUED, or still PENDING) → RUNNING.
- * 2. Read the header and map it to fields (a file-level problem fails the job).
- * 3. Count the records and cut them into row ranges of `importChunkRows`.
- * 4. Write the manifest and set the progress totals.
+ * 2. Read the header and map it to fields (a file-level problem fails the job before any write).
+ * 3. Cut the data rows into chunks of `importChunkRows` rows, by spreadsheet row number.
+ * 4. Run the resource's `beforeImport` hook, write the manifest, set the progress totals.
  */
 export async function prepareImport(deps: WorkflowDeps, input: WorkflowInput): Promise<WorkflowInput & { chunks: number[] }> {
   // PENDING too: the execution may start before the API has recorded QUEUED.
   const job = await deps.jobs.transition(input.org, input.job_id, ['PENDING', 'QUEUED'], 'RUNNING', { started_at: deps.now().toISOString() });
   const model = deps.models.require(job.model);
-  let header: string[] | undefined;
-  let rowsTotal = 0;
-  for await (const row of readCsvRows(await openInput(deps, job))) {
-    if (!header) header = row.cells;
-    else rowsTotal++;
-  }
-  if (!header || header.every((cell) => cell.trim() === '')) throw new FileFormatError('the file is empty: no header row');
-  const mapping = getResourceForModel(model).mapHeader(header);
-  if (mapping.columns.every((column) => column.field === null)) {
-    throw new FileFormatError(`no column of the header matches a field of ${model.plural}: ${header.join(', ')}`);
-  }
+  const resource = getResourceForModel(model);
   const size = deps.settings.importChunkRows;
-  const chunks = Array.from({ length: Math.ceil(rowsTotal / size) }, (_, index) => ({
-    index,
-    firstRow: 2 + index * size,
-    lastRow: Math.min(1 + (index + 1) * size, 1 + rowsTotal),
-  }));
+  let header: string[] | undefined;
+  const chunks: Array<{ index: number; firstRow: number; lastRow: number; rows: number }> = [];
+  for await (const row of readInput(deps, job)) {
+    if (!header) {
+      header = row.cells;
+      continue;
+    }
+    let current = chunks.at(-1);
+    if (!current || current.rows === size) {
+      current = { index: chunks.length, firstRow: row.row, lastRow: row.row, rows: 0 };
+      chunks.push(current);
+    }
+    current.lastRow = row.row;
+    current.rows += 1;
+  }
+  if (!header || header.every((cell) => cell.trim() === '')) throw new FileFormatError('the file is empty: it has no header row');
+  const mapping = resource.mapHeader(header);
+  if (mapping.columns.every((column) => column.field === null)) {
+    throw new FileFormatError(`no column of the header matches a field of ${model.plural}: ${header.filter(Boolean).join(', ')}`);
+  }
+  await resource.hooks.beforeImport?.(hookContext(deps, job));
+  const rowsTotal = chunks.reduce((n, c) => n + c.rows, 0);
   const manifest: ImportManifest = { header, mapping, rowsTotal, chunks };
   await writeJson(deps.files, fileKeys.manifest(job.organization, job.job_id), manifest);
   await deps.jobs.update(job.organization, job.job_id, { progress: { rows_processed: 0, rows_total: rowsTotal, chunks_done: 0, chunks_total: chunks.length } }, ['RUNNING']);
@@ -93,20 +115,22 @@ export async function prepareImport(deps: WorkflowDeps, input: WorkflowInput): P
  *
  * 1. Re-read the job; do nothing unless it is RUNNING (a cancelled job stops here).
  * 2. Read the chunk's rows and validate them in batches (one set of lookups per batch).
- * 3. Write the valid records (for the commit) and a summary (for the decision).
+ * 3. Write the records to commit, every error of the chunk (for the error report) and a summary
+ *    (for the decision).
  * 4. Add the chunk to the progress.
  */
 export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput): Promise<void> {
   const job = await runningJob(deps, input);
   if (!job) return;
   const model = deps.models.require(job.model);
+  const resource = getResourceForModel(model);
   const manifest = await readJson<ImportManifest>(deps.files, fileKeys.manifest(job.organization, job.job_id));
   const range = manifest.chunks[input.chunk];
   if (!range) throw new Error(`chunk ${input.chunk} is not in the manifest of job ${job.job_id}`);
   const context = {
     org: job.organization,
     model,
-    resource: getResourceForModel(model),
+    resource,
     mapping: manifest.mapping,
     store: deps.records,
     registry: deps.models,
@@ -114,23 +138,36 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     jobId: job.job_id,
     now: deps.now().toISOString(),
     newId: deps.newId,
+    skipUnchanged: skipUnchangedOf(job, resource),
+    sourceFormat: jobInputFormat(job),
+    dryRun: job.input_params.dry_run ?? false,
   };
-  const valid: ValidatedRow[] = [];
-  const summary = { rows: 0, newRows: [] as number[], updatedRows: [] as number[], errorRows: [] as number[], errorCount: 0, errors: [] as RowError[], claims: [] as UniqueClaim[] };
+  const result: ChunkResult = { valid: [], related: [] };
+  const relatedSeen = new Set<string>();
+  const errors: RowError[] = [];
+  const summary = { rows: 0, newRows: [] as number[], updatedRows: [] as number[], skippedRows: [] as number[], errorRows: [] as number[], errorCount: 0, errors: [] as RowError[], claims: [] as UniqueClaim[] };
   const flush = async (batch: ImportRow[]) => {
-    const result = await validateRows(context, batch);
+    const validated = await validateRows(context, batch);
     summary.rows += batch.filter((row) => row.cells.some((cell) => cell.trim() !== '')).length;
-    for (const row of result.valid) {
-      valid.push(row);
-      (row.action === 'new' ? summary.newRows : summary.updatedRows).push(row.row);
+    for (const row of validated.valid) {
+      result.valid.push(row);
+      const rows = row.action === 'new' ? summary.newRows : row.action === 'update' ? summary.updatedRows : summary.skippedRows;
+      rows.push(row.row);
     }
-    summary.errorRows.push(...new Set(result.errors.map((e) => e.row)));
-    summary.errorCount += result.errors.length;
-    summary.errors.push(...result.errors.slice(0, INLINE_ROW_ERRORS_CAP - summary.errors.length));
-    summary.claims.push(...result.claims);
+    for (const related of validated.related) {
+      const key = `${related.model}/${related.record.id}`;
+      if (relatedSeen.has(key)) continue;
+      relatedSeen.add(key);
+      result.related.push(related);
+    }
+    errors.push(...validated.errors);
+    summary.errorRows.push(...new Set(validated.errors.map((e) => e.row)));
+    summary.errorCount += validated.errors.length;
+    summary.errors.push(...validated.errors.slice(0, INLINE_ROW_ERRORS_CAP - summary.errors.length));
+    summary.claims.push(...validated.claims);
   };
   let batch: ImportRow[] = [];
-  for await (const row of chunkRows(await openInput(deps, job), range.firstRow, range.lastRow)) {
+  for await (const row of chunkRows(readInput(deps, job), range)) {
     batch.push(row);
     if (batch.length >= deps.settings.validateBatchRows) {
       await flush(batch);
@@ -138,17 +175,18 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     }
   }
   if (batch.length > 0) await flush(batch);
-  await writeJson(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk), valid);
+  await writeJson(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk), result);
+  await writeJson(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, input.chunk), errors);
   await writeJson(deps.files, fileKeys.chunkSummary(job.organization, job.job_id, input.chunk), summary satisfies ChunkSummary);
-  await deps.jobs.addProgress(job.organization, job.job_id, { rows_processed: range.lastRow - range.firstRow + 1, chunks_done: 1 });
+  await deps.jobs.addProgress(job.organization, job.job_id, { rows_processed: range.rows, chunks_done: 1 });
 }
 
 /**
  * Decides, once every chunk is validated, whether anything is written.
  *
- * 1. Find values of unique fields (and ids) used by more than one row of the file, across chunks:
- *    the first row keeps its value, every later row gets an error.
- * 2. Commit only when it is no dry run, there are valid rows, and either no row failed or
+ * 1. Find values of unique fields (and import ids) used by more than one row of the file, across
+ *    chunks: the first row keeps its value, every later row gets an error.
+ * 2. Commit only when it is no dry run, some row is new or changed, and either no row failed or
  *    `skip_errors` is set.
  */
 export async function decideImport(deps: WorkflowDeps, input: WorkflowInput & { chunks: number[] }): Promise<WorkflowInput & { chunks: number[]; commit: boolean }> {
@@ -162,21 +200,23 @@ export async function decideImport(deps: WorkflowDeps, input: WorkflowInput & { 
   );
   const failedRows = new Set(summaries.flatMap((s) => s.errorRows));
   const rejectedRows = [...new Set(duplicateErrors.map((e) => e.row))].filter((row) => !failedRows.has(row));
+  const rejected = new Set(rejectedRows);
   const errorRows = failedRows.size + rejectedRows.length;
-  const validRows = summaries.reduce((n, s) => n + s.newRows.length + s.updatedRows.length, 0) - rejectedRows.length;
+  const changedRows = summaries.reduce((n, s) => n + [...s.newRows, ...s.updatedRows].filter((row) => !rejected.has(row)).length, 0);
   const { dry_run: dryRun = false, skip_errors: skipErrors = false } = job.input_params;
-  const commit = !dryRun && validRows > 0 && (errorRows === 0 || skipErrors);
+  const commit = !dryRun && changedRows > 0 && (errorRows === 0 || skipErrors);
   const decision: ImportDecision = { commit, duplicateErrors, rejectedRows };
   await writeJson(deps.files, fileKeys.decision(job.organization, job.job_id), decision);
   return { ...input, commit };
 }
 
 /**
- * Writes one chunk's valid rows. Idempotent: the ids were fixed at validation, so a retried
- * chunk writes the same items again.
+ * Writes one chunk. Idempotent: ids (of rows and of related records created by a lookup's
+ * `create` policy) were fixed at validation, so a retried chunk writes the same items again.
  *
  * 1. Re-read the job; do nothing unless it is RUNNING.
- * 2. Drop the rows the decision rejected, then write the rest in batches.
+ * 2. Write the related records the chunk creates, then its new and changed rows, minus the rows
+ *    the decision rejected. Skipped (unchanged) rows are not written.
  */
 export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): Promise<void> {
   const job = await runningJob(deps, input);
@@ -185,17 +225,25 @@ export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): 
   const decision = await readJson<ImportDecision>(deps.files, fileKeys.decision(job.organization, job.job_id));
   if (!decision.commit) return;
   const rejected = new Set(decision.rejectedRows);
-  const rows = (await readJson<ValidatedRow[]>(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk))).filter((row) => !rejected.has(row.row));
-  await writeInBatches(deps, job, model, rows);
+  const result = await readJson<ChunkResult>(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk));
+  const byModel = new Map<string, StoredRecord[]>();
+  for (const { model: plural, record } of result.related) byModel.set(plural, [...(byModel.get(plural) ?? []), record]);
+  for (const [plural, records] of byModel) {
+    await writeInBatches(deps, job, deps.models.require(plural), records.map((record) => ({ record })));
+  }
+  const rows = result.valid.filter((row) => row.action !== 'skip' && !rejected.has(row.row));
+  await writeInBatches(deps, job, model, rows.map((row) => ({ record: row.record, previous: row.previous })));
 }
 
 /**
- * Last import task: totals, inline errors, warnings and the final status.
+ * Last import task: totals, inline errors, the error report and the final status.
  *
  * 1. Add up the chunk summaries and the decision.
  * 2. Keep the first errors inline (capped) and count the rest.
- * 3. FAILED when rows failed without `skip_errors` (nothing was written), else COMPLETED.
- * 4. Remove the intermediate files.
+ * 3. When rows failed, write the error report next to the input: the failed rows as the user sent
+ *    them, in the same format, with an `errors` column.
+ * 4. FAILED when rows failed without `skip_errors` or a dry run (nothing was written), else
+ *    COMPLETED; then the resource's `afterImport` hook; remove the intermediate files.
  */
 export async function finalizeImport(deps: WorkflowDeps, input: WorkflowInput & { chunks?: number[] }): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
@@ -208,31 +256,45 @@ export async function finalizeImport(deps: WorkflowDeps, input: WorkflowInput & 
     : { commit: false, duplicateErrors: [], rejectedRows: [] };
   const rejected = new Set(decision.rejectedRows);
   const count = (rows: number[]) => rows.filter((row) => !rejected.has(row)).length;
-  const errorRows = new Set([...summaries.flatMap((s) => s.errorRows), ...decision.rejectedRows]).size;
+  const failedRows = new Set([...summaries.flatMap((s) => s.errorRows), ...decision.rejectedRows]);
   const errorCount = summaries.reduce((n, s) => n + s.errorCount, 0) + decision.duplicateErrors.length;
   const rowErrors = [...summaries.flatMap((s) => s.errors), ...decision.duplicateErrors]
     .sort((a, b) => a.row - b.row || columnIndex(manifest, a) - columnIndex(manifest, b))
     .slice(0, INLINE_ROW_ERRORS_CAP);
   const { dry_run: dryRun = false, skip_errors: skipErrors = false } = job.input_params;
-  const failed = errorRows > 0 && !skipErrors && !dryRun;
+  const failed = failedRows.size > 0 && !skipErrors && !dryRun;
+  const totals: JobTotals = {
+    rows: summaries.reduce((n, s) => n + s.rows, 0),
+    new: summaries.reduce((n, s) => n + count(s.newRows), 0),
+    updated: summaries.reduce((n, s) => n + count(s.updatedRows), 0),
+    skipped: summaries.reduce((n, s) => n + count(s.skippedRows), 0),
+    errors: failedRows.size,
+  };
+  const errorReport = failedRows.size > 0
+    ? await writeErrorReport(deps, job, manifest, { failedRows, duplicateErrors: decision.duplicateErrors, columnIndex: (e) => columnIndex(manifest, e) })
+    : undefined;
   const resultLog: ResultLog = {
-    totals: {
-      rows: summaries.reduce((n, s) => n + s.rows, 0),
-      new: summaries.reduce((n, s) => n + count(s.newRows), 0),
-      updated: summaries.reduce((n, s) => n + count(s.updatedRows), 0),
-      skipped: 0,
-      errors: errorRows,
-    },
+    totals,
     row_errors: rowErrors,
     ...(errorCount > rowErrors.length ? { row_errors_truncated: errorCount - rowErrors.length } : {}),
     summary: { warnings: warningsOf(manifest), dry_run: dryRun, skip_errors: skipErrors, committed: decision.commit },
-    ...(failed ? { error: { code: 'row_errors', message: `${errorRows} row(s) have errors; nothing was written (use skip_errors to import the valid rows)` } } : {}),
+    ...(failed ? { error: { code: 'row_errors', message: `${failedRows.size} row(s) have errors; nothing was written (fix them using the error report, or use skip_errors to import the valid rows)` } } : {}),
+    ...(errorReport ? { error_report: errorReport } : {}),
   };
   await deps.jobs.transition(job.organization, job.job_id, ['RUNNING'], failed ? 'FAILED' : 'COMPLETED', {
     result_log: resultLog,
     finished_at: deps.now().toISOString(),
   });
+  await getResourceForModel(deps.models.require(job.model)).hooks.afterImport?.(hookContext(deps, job), totals);
   await deps.files.deletePrefix(`${fileKeys.work(job.organization, job.job_id)}chunks/`);
+}
+
+function skipUnchangedOf(job: DataJob, resource: Resource): boolean {
+  return job.input_params.skip_unchanged ?? resource.skipUnchanged;
+}
+
+function hookContext(deps: WorkflowDeps, job: DataJob) {
+  return { org: job.organization, user: job.user, jobId: job.job_id, dryRun: job.input_params.dry_run ?? false, store: deps.records, registry: deps.models };
 }
 
 /** The warnings of a manifest: columns that map to no field. */
@@ -252,32 +314,14 @@ async function runningJob(deps: Pick<JobDeps, 'jobs'>, input: WorkflowInput): Pr
   return job?.status === 'RUNNING' ? job : undefined;
 }
 
-async function openInput(deps: Pick<JobDeps, 'files'>, job: DataJob): Promise<Readable> {
-  if (!job.input_file) throw new FileFormatError(`job ${job.job_id} has no input file`);
-  return deps.files.get(job.input_file.key);
-}
-
-async function* chunkRows(input: Readable, firstRow: number, lastRow: number): AsyncIterable<ImportRow> {
-  try {
-    for await (const row of readCsvRows(input)) {
-      if (row.row < firstRow) continue;
-      if (row.row > lastRow) break;
-      yield row;
-    }
-  } finally {
-    input.destroy();
-  }
-}
-
 async function readSummaries(deps: Pick<JobDeps, 'files'>, job: DataJob, chunks: readonly number[]): Promise<ChunkSummary[]> {
   return Promise.all(chunks.map((chunk) => readJson<ChunkSummary>(deps.files, fileKeys.chunkSummary(job.organization, job.job_id, chunk))));
 }
 
-async function writeInBatches(deps: Pick<JobDeps, 'records'>, job: DataJob, model: ModelDefinition, rows: ValidatedRow[]): Promise<void> {
+async function writeInBatches(deps: Pick<JobDeps, 'records'>, job: DataJob, model: ModelDefinition, writes: Array<{ record: StoredRecord; previous?: StoredRecord }>): Promise<void> {
   const size = 100;
-  for (let i = 0; i < rows.length; i += size) {
-    const batch = rows.slice(i, i + size);
-    await deps.records.write(job.organization, model, batch.map((row) => ({ record: row.record, previous: row.previous })));
+  for (let i = 0; i < writes.length; i += size) {
+    await deps.records.write(job.organization, model, writes.slice(i, i + size));
   }
 }
 

@@ -12,10 +12,14 @@ export interface JobFileView {
   readonly expires_at?: string;
 }
 
+/** A result log as API clients see it: the error report carries a download URL, not a key. */
+export type ResultLogView = Omit<ResultLog, 'error_report'> & { readonly error_report?: JobFileView & { readonly rows: number } };
+
 /** A job as API clients see it. */
-export type JobView = Omit<DataJob, 'input_file' | 'output_file'> & {
+export type JobView = Omit<DataJob, 'input_file' | 'output_file' | 'result_log'> & {
   readonly input_file: JobFileView | null;
   readonly output_file: JobFileView | null;
+  readonly result_log: ResultLogView | null;
 };
 
 /** The caller, for job reads. */
@@ -84,7 +88,7 @@ async function toJobView(
     input_file: view(job.input_file),
     output_file: output && job.output_file && presign ? { ...output, ...(await presign(job.output_file)) } : output,
     progress: job.progress ?? null,
-    result_log: job.result_log && orderedLog(job.result_log),
+    result_log: job.result_log && (await orderedLog(job.result_log, presign)),
     execution_id: job.execution_id,
     created_at: job.created_at,
     updated_at: job.updated_at,
@@ -93,12 +97,24 @@ async function toJobView(
   };
 }
 
-function orderedLog(log: ResultLog): ResultLog {
+async function orderedLog(log: ResultLog, presign?: (file: JobFile) => Promise<{ download_url: string; expires_at: string }>): Promise<ResultLogView> {
+  const report = log.error_report;
   return {
     totals: { rows: log.totals.rows, new: log.totals.new, updated: log.totals.updated, skipped: log.totals.skipped, errors: log.totals.errors },
     row_errors: log.row_errors.map((e) => ({ row: e.row, column: e.column, field: e.field, value: e.value, code: e.code, message: e.message })),
     ...(log.row_errors_truncated !== undefined ? { row_errors_truncated: log.row_errors_truncated } : {}),
     summary: log.summary,
     ...(log.error ? { error: log.error } : {}),
+    ...(report
+      ? {
+          error_report: {
+            filename: report.filename,
+            size: report.size,
+            content_type: report.content_type,
+            rows: report.rows,
+            ...(presign ? await presign(report) : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { Cell, ColumnType, TabularFormat } from '../formats/types';
 import { compareDecimal, parseDecimalParts } from '../util/decimal';
 import type { FieldDefinition, FieldValue, JsonValue } from './types';
 
@@ -14,6 +15,13 @@ export interface ParseOptions {
    * @default false
    */
   readonly lenient?: boolean;
+  /**
+   * The format the cell was read from. Only `'xlsx'` changes anything: a date or date-time column
+   * then also accepts an Excel serial number, which is what a spreadsheet cell holds when it was
+   * typed as a number rather than formatted as a date.
+   * @default 'csv'
+   */
+  readonly sourceFormat?: TabularFormat;
 }
 
 const ok = (value: FieldValue): ParseResult => ({ ok: true, value });
@@ -29,6 +37,10 @@ const DATETIME_PATTERN =
 // system delivers and rejects nothing users actually mistype.
 const EMAIL_PATTERN = /^[^\s@"<>(),;:\\]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}$/i;
 const MANY_TO_MANY_SEPARATOR = '|';
+const EXCEL_SERIAL_PATTERN = /^\d+(?:\.\d+)?$/;
+/** 9999-12-31, the last day Excel can show. */
+const EXCEL_MAX_SERIAL = 2958465;
+const MS_PER_DAY = 86_400_000;
 
 /**
  * Parses a raw cell into the canonical value of a field (see `FieldValue`). A blank cell (empty or
@@ -51,9 +63,9 @@ export function parseValue(field: FieldDefinition, raw: string | null | undefine
     case 'boolean':
       return parseBoolean(text);
     case 'date':
-      return parseDate(text);
+      return options.sourceFormat === 'xlsx' && EXCEL_SERIAL_PATTERN.test(text) ? parseExcelDate(text) : parseDate(text);
     case 'datetime':
-      return parseDatetime(text);
+      return options.sourceFormat === 'xlsx' && EXCEL_SERIAL_PATTERN.test(text) ? parseExcelDatetime(text) : parseDatetime(text);
     case 'choice':
       return parseChoice(field, text);
     case 'email':
@@ -61,7 +73,7 @@ export function parseValue(field: FieldDefinition, raw: string | null | undefine
     case 'foreign_key':
       return ok(text);
     case 'many_to_many':
-      return ok(splitIds(text));
+      return ok(splitManyToMany(text));
     case 'json':
       return parseJson(text);
     default:
@@ -82,6 +94,78 @@ export function formatValue(field: FieldDefinition, value: FieldValue | undefine
     default:
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
+}
+
+/** The export column type of a field: what a typed writer (XLSX) stores it as. */
+export function columnTypeOf(field: FieldDefinition): ColumnType {
+  switch (field.type) {
+    case 'integer':
+    case 'decimal':
+    case 'boolean':
+    case 'date':
+    case 'datetime':
+      return field.type;
+    default:
+      return 'string';
+  }
+}
+
+/**
+ * Formats a canonical value as a typed export cell: integers as numbers, booleans as booleans,
+ * decimals, dates and date-times as their canonical strings (never a float, which would lose
+ * cents), many-to-many joined by `|`, JSON as text, and `null` for no value.
+ */
+export function formatCell(field: FieldDefinition, value: FieldValue | undefined): Cell {
+  if (value === null || value === undefined) return null;
+  switch (field.type) {
+    case 'integer':
+      return typeof value === 'number' ? value : Number(value);
+    case 'boolean':
+      return value === true;
+    case 'many_to_many':
+      return Array.isArray(value) ? value.join(MANY_TO_MANY_SEPARATOR) : String(value);
+    case 'json':
+      return JSON.stringify(value);
+    default:
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}
+
+/**
+ * Whether two canonical values of a field mean the same thing, so an import can tell an unchanged
+ * row from an update: many-to-many compare as sets (an empty list equals no value), JSON by
+ * content whatever the key order, everything else exactly (canonical forms make that safe).
+ */
+export function sameFieldValue(field: FieldDefinition, a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  if (field.type === 'many_to_many') {
+    const left = new Set(Array.isArray(a) ? a.map(String) : []);
+    const right = new Set(Array.isArray(b) ? b.map(String) : []);
+    return left.size === right.size && [...left].every((id) => right.has(id));
+  }
+  const left = a ?? null;
+  const right = b ?? null;
+  if (field.type === 'json') return stableJson(left) === stableJson(right);
+  return left === right;
+}
+
+/** Splits a many-to-many cell into its distinct, trimmed, non-blank parts. */
+export function splitManyToMany(text: string): string[] {
+  const parts = text.split(MANY_TO_MANY_SEPARATOR).map((part) => part.trim()).filter((part) => part !== '');
+  return [...new Set(parts)];
+}
+
+/** Joins many-to-many parts into one cell. */
+export function joinManyToMany(parts: readonly string[]): string {
+  return parts.join(MANY_TO_MANY_SEPARATOR);
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function checkLength(field: FieldDefinition, text: string, lenient: boolean): ParseResult {
@@ -176,6 +260,35 @@ function parseDatetime(text: string): ParseResult {
   return ok(new Date(utc.getTime() - offsetMinutes * 60_000).toISOString());
 }
 
+/**
+ * An Excel serial in the 1900 date system as milliseconds since the Unix epoch. Excel counts
+ * 1900-01-01 as day 1 and, copying Lotus 1-2-3, believes 1900 was a leap year: serial 60 is a
+ * 29 February that never was, and every later serial is one day ahead of the real count.
+ */
+function excelSerialToEpochMs(text: string): number | undefined {
+  const serial = Number(text);
+  // Whole milliseconds: a spreadsheet's float time of day is never more precise than that.
+  const totalMs = Math.round(serial * MS_PER_DAY);
+  const day = Math.floor(totalMs / MS_PER_DAY);
+  if (day < 1 || day > EXCEL_MAX_SERIAL || day === 60) return undefined;
+  const dayZero = day > 60 ? Date.UTC(1899, 11, 30) : Date.UTC(1899, 11, 31);
+  return dayZero + totalMs;
+}
+
+function parseExcelDate(text: string): ParseResult {
+  const ms = excelSerialToEpochMs(text);
+  if (ms === undefined) return fail('invalid', `'${text}' is not a date (an Excel date number runs from 1 to ${EXCEL_MAX_SERIAL}, without 60)`);
+  // A date column keeps the day; a time of day in the serial is dropped, as Excel's date format does.
+  return ok(new Date(ms).toISOString().slice(0, 10));
+}
+
+function parseExcelDatetime(text: string): ParseResult {
+  const ms = excelSerialToEpochMs(text);
+  if (ms === undefined) return fail('invalid', `'${text}' is not a date-time (an Excel date number runs from 1 to ${EXCEL_MAX_SERIAL}, without 60)`);
+  // Spreadsheets have no time zone; like zone-less ISO text, the serial is taken as UTC.
+  return ok(new Date(ms).toISOString());
+}
+
 function parseChoice(field: FieldDefinition, text: string): ParseResult {
   const choices = field.choices ?? [];
   if (choices.includes(text)) return ok(text);
@@ -190,11 +303,6 @@ function parseEmail(field: FieldDefinition, text: string, lenient: boolean): Par
   const at = text.lastIndexOf('@');
   // The domain is case-insensitive; the local part may not be, so it is kept as written.
   return checkLength(field, `${text.slice(0, at)}@${text.slice(at + 1).toLowerCase()}`, lenient);
-}
-
-function splitIds(text: string): string[] {
-  const ids = text.split(MANY_TO_MANY_SEPARATOR).map((id) => id.trim()).filter((id) => id !== '');
-  return [...new Set(ids)];
 }
 
 function parseJson(text: string): ParseResult {

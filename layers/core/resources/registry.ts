@@ -5,9 +5,10 @@ import type { Resource } from './types';
 const custom = new Map<string, Resource>();
 const generic = new WeakMap<ModelDefinition, Resource>();
 
-/** Registers a custom resource; it replaces the generic one of its model. */
-export function registerResource(resource: Resource): void {
+/** Registers a custom resource; it replaces the generic one of its model. Returns the resource. */
+export function registerResource<R extends Resource>(resource: R): R {
   custom.set(resource.model.plural, resource);
+  return resource;
 }
 
 /** The resource of a model: the registered custom one, else the generic one (built once). */

@@ -1,4 +1,4 @@
-import { formatValue, parseValue } from '../../../layers/core/model/codecs';
+import { columnTypeOf, formatCell, formatValue, parseValue, sameFieldValue } from '../../../layers/core/model/codecs';
 import type { FieldDefinition } from '../../../layers/core/model/types';
 import { widgets } from '../../fixtures/core/models';
 
@@ -166,5 +166,78 @@ describe('formatValue', () => {
       const cell = formatValue(f(name), value as never);
       expect(parseValue(f(name), cell)).toEqual({ ok: true, value });
     }
+  });
+});
+
+describe('Excel serial dates', () => {
+  const xlsx = { sourceFormat: 'xlsx' } as const;
+
+  it.each([
+    ['1', '1900-01-01'],
+    ['59', '1900-02-28'],
+    ['61', '1900-03-01'],
+    ['45292', '2024-01-01'],
+    ['45292.75', '2024-01-01'],
+    ['2958465', '9999-12-31'],
+  ])('reads serial %s as %s from xlsx', (serial, date) => {
+    expect(parseValue(f('day'), serial, xlsx)).toEqual({ ok: true, value: date });
+  });
+
+  it.each(['0', '0.5', '60', '60.5', '2958466', '-1', '1e5'])('rejects serial %s', (serial) => {
+    expect(parseValue(f('day'), serial, xlsx)).toMatchObject({ ok: false, code: 'invalid' });
+  });
+
+  it('reads the fraction of a serial as the time of day (UTC) in a date-time column', () => {
+    expect(parseValue(f('at'), '45292.5', xlsx)).toEqual({ ok: true, value: '2024-01-01T12:00:00.000Z' });
+    expect(parseValue(f('at'), '45292', xlsx)).toEqual({ ok: true, value: '2024-01-01T00:00:00.000Z' });
+    expect(parseValue(f('at'), '61.25', xlsx)).toEqual({ ok: true, value: '1900-03-01T06:00:00.000Z' });
+    expect(parseValue(f('at'), '60.25', xlsx)).toMatchObject({ ok: false, code: 'invalid' });
+  });
+
+  it('accepts serials only from xlsx files', () => {
+    expect(parseValue(f('day'), '45292')).toMatchObject({ ok: false, code: 'invalid' });
+    expect(parseValue(f('day'), '45292', { sourceFormat: 'csv' })).toMatchObject({ ok: false, code: 'invalid' });
+    expect(parseValue(f('at'), '45292.5', { sourceFormat: 'csv' })).toMatchObject({ ok: false, code: 'invalid' });
+  });
+
+  it('still reads ISO text from xlsx', () => {
+    expect(parseValue(f('day'), '2024-02-29', xlsx)).toEqual({ ok: true, value: '2024-02-29' });
+    expect(parseValue(f('at'), '2024-01-31T10:00:00+02:00', xlsx)).toEqual({ ok: true, value: '2024-01-31T08:00:00.000Z' });
+  });
+});
+
+describe('formatCell', () => {
+  it('turns canonical values into typed cells', () => {
+    expect(formatCell(f('title'), null)).toBeNull();
+    expect(formatCell(f('title'), undefined)).toBeNull();
+    expect(formatCell(f('count'), 0)).toBe(0);
+    expect(formatCell(f('enabled'), false)).toBe(false);
+    expect(formatCell(f('price'), '12.50')).toBe('12.50');
+    expect(formatCell(f('day'), '2024-02-29')).toBe('2024-02-29');
+    expect(formatCell(f('at'), '2024-01-31T08:00:00.000Z')).toBe('2024-01-31T08:00:00.000Z');
+    expect(formatCell(f('labels'), ['a', 'b'])).toBe('a|b');
+    expect(formatCell(f('extra'), { a: 1 })).toBe('{"a":1}');
+  });
+
+  it('types columns after their fields', () => {
+    expect(['count', 'price', 'enabled', 'day', 'at', 'title', 'size', 'owner', 'labels', 'extra'].map((name) => columnTypeOf(f(name)))).toEqual([
+      'integer', 'decimal', 'boolean', 'date', 'datetime', 'string', 'string', 'string', 'string', 'string',
+    ]);
+  });
+});
+
+describe('sameFieldValue', () => {
+  it('compares many-to-many as sets, an empty list equal to no value', () => {
+    expect(sameFieldValue(f('labels'), ['a', 'b'], ['b', 'a'])).toBe(true);
+    expect(sameFieldValue(f('labels'), [], null)).toBe(true);
+    expect(sameFieldValue(f('labels'), ['a'], ['a', 'b'])).toBe(false);
+  });
+
+  it('compares JSON by content and the rest exactly, undefined as null', () => {
+    expect(sameFieldValue(f('extra'), { a: 1, b: [1] }, { b: [1], a: 1 })).toBe(true);
+    expect(sameFieldValue(f('extra'), { a: 1 }, { a: 2 })).toBe(false);
+    expect(sameFieldValue(f('title'), undefined, null)).toBe(true);
+    expect(sameFieldValue(f('price'), '1.00', '1.00')).toBe(true);
+    expect(sameFieldValue(f('count'), 0, null)).toBe(false);
   });
 });

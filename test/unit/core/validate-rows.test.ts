@@ -10,8 +10,8 @@ import { InMemoryRecordStore } from '../../support/in-memory-record-store';
 const ORG = 'acme';
 const NOW = '2024-06-01T12:00:00.000Z';
 
-function context(store: InMemoryRecordStore, model: ModelDefinition, header: string[]): ValidationContext {
-  const resource = createGenericResource(model);
+function context(store: InMemoryRecordStore, model: ModelDefinition, header: string[], options: Partial<ValidationContext> = {}): ValidationContext {
+  const resource = options.resource ?? createGenericResource(model);
   let next = 0;
   return {
     org: ORG,
@@ -24,6 +24,9 @@ function context(store: InMemoryRecordStore, model: ModelDefinition, header: str
     jobId: 'job-1',
     now: NOW,
     newId: () => `new-${++next}`,
+    skipUnchanged: true,
+    sourceFormat: 'csv',
+    ...options,
   };
 }
 

@@ -1,7 +1,10 @@
 import { formatValue, parseValue } from '../../../layers/core/model/codecs';
 import { createGenericResource } from '../../../layers/core/resources/generic-resource';
-import { validateRows } from '../../../layers/core/resources/validate-rows';
+import type { ModelDefinition } from '../../../layers/core/model/types';
+import type { Resource } from '../../../layers/core/resources/types';
+import { validateRows, type ImportRow, type ValidationContext } from '../../../layers/core/resources/validate-rows';
 import { erpRegistry, generateDemoData } from '../../../layers/erp';
+import { asImportRows } from '../../fixtures/core/cells';
 import { InMemoryRecordStore } from '../../support/in-memory-record-store';
 
 describe('generateDemoData', () => {
@@ -64,26 +67,41 @@ describe('generateDemoData', () => {
 });
 
 describe('generateDemoData through the generic import', () => {
-  it('imports its own generic export without a row error', async () => {
+  it('imports its own generic export without a row error, then sees it all as unchanged', async () => {
     // Arrange
     const store = new InMemoryRecordStore();
     const errors: unknown[] = [];
+    const actions: string[] = [];
+    const exports: Array<{ model: ModelDefinition; header: string[]; rows: ImportRow[] }> = [];
 
     // Act
     for (const { model, records } of generateDemoData('globex', { products: 100 })) {
       const resource = createGenericResource(model);
-      const header = resource.exportHeaders();
-      const rows = records.map((r, i) => ({ row: i + 2, cells: resource.exportRow(r, header) }));
-      const batch = await validateRows(
-        { org: 'globex', model, resource, mapping: resource.mapHeader(header), store, registry: erpRegistry, user: 'u', jobId: 'j', now: '2024-01-01T00:00:00.000Z', newId: () => 'unused' },
-        rows,
-      );
+      const columns = resource.exportColumns();
+      const header = columns.map((c) => c.name);
+      const rows = asImportRows(await resource.exportRows(records, columns, { org: 'globex', store, registry: erpRegistry }));
+      const batch = await validateRows(context(store, model, resource, header), rows);
       errors.push(...batch.errors);
       await store.write('globex', model, batch.valid.map((v) => ({ record: v.record, previous: v.previous })));
+      exports.push({ model, header, rows });
+    }
+    for (const { model, header, rows } of exports) {
+      const resource = createGenericResource(model);
+      const batch = await validateRows(context(store, model, resource, header), rows);
+      errors.push(...batch.errors);
+      actions.push(...new Set(batch.valid.map((v) => v.action)));
     }
 
     // Assert
     expect(errors).toEqual([]);
     expect(store.all('globex', erpRegistry.require('products'))).toHaveLength(100);
+    expect(actions).toEqual(['skip', 'skip', 'skip', 'skip', 'skip', 'skip']);
   });
 });
+
+function context(store: InMemoryRecordStore, model: ModelDefinition, resource: Resource, header: string[]): ValidationContext {
+  return {
+    org: 'globex', model, resource, mapping: resource.mapHeader(header), store, registry: erpRegistry, user: 'u', jobId: 'j',
+    now: '2024-01-01T00:00:00.000Z', newId: () => 'unused', skipUnchanged: true, sourceFormat: 'csv',
+  };
+}

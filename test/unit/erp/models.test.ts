@@ -15,9 +15,11 @@ describe('erp models', () => {
   });
 
   it('never export sensitive fields', () => {
-    expect(createGenericResource(erpRegistry.require('suppliers')).exportHeaders()).toEqual(['id', 'name', 'email', 'phone', 'rating']);
-    expect(createGenericResource(erpRegistry.require('customers')).exportHeaders()).not.toContain('tax_id');
-    expect(createGenericResource(erpRegistry.require('contacts')).exportHeaders()).toEqual([
+    const names = (plural: string) => createGenericResource(erpRegistry.require(plural)).exportColumns().map((c) => c.name);
+    expect(names('suppliers')).toEqual(['id', 'name', 'email', 'phone', 'rating']);
+    expect(names('customers')).not.toContain('tax_id');
+    expect(names('products')).not.toContain('cost_price');
+    expect(names('contacts')).toEqual([
       'id', 'first_name', 'last_name', 'email', 'phone', 'customer_id', 'supplier_id', 'is_primary', 'birthday', 'notes',
     ]);
   });

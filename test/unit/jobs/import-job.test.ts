@@ -94,7 +94,7 @@ describe('import job (use cases in process)', () => {
     expect(job.result_log?.error?.code).toBe('file_format');
   });
 
-  it('re-imports its own export with zero errors and updates every row', async () => {
+  it('re-imports its own export with zero errors and every row skipped as unchanged', async () => {
     const harness = createJobHarness({ importChunkRows: 2, exportSegments: 3 });
     await seedContactsWorld(harness);
     await importFile(harness, CONTACTS_CSV, { skipErrors: true });
@@ -108,7 +108,8 @@ describe('import job (use cases in process)', () => {
     expect(exportJob.status).toBe('COMPLETED');
     expect(csv.split('\n')[0]).toBe('id,first_name,last_name,email,phone,customer_id,supplier_id,is_primary,birthday,notes');
     expect(again.status).toBe('COMPLETED');
-    expect(again.result_log?.totals).toEqual({ rows: 2, new: 0, updated: 2, skipped: 0, errors: 0 });
+    expect(again.result_log?.totals).toEqual({ rows: 2, new: 0, updated: 0, skipped: 2, errors: 0 });
+    expect(again.result_log?.summary.committed).toBe(false);
   });
 
   it('survives a workflow that finishes before the API has recorded QUEUED', async () => {

@@ -1,0 +1,69 @@
+import type { Readable } from 'node:stream';
+import { FileFormatError, ValidationError } from '../errors';
+import { readRows } from '../formats/read-rows';
+import type { ReadOptions, TabularFormat } from '../formats/types';
+import type { ImportRow } from '../resources/validate-rows';
+import type { DataJob, JobInputParams } from './data-job';
+import type { JobDeps } from './deps';
+
+const FORMATS_BY_EXTENSION: Readonly<Record<string, TabularFormat>> = {
+  '.csv': 'csv',
+  '.txt': 'csv',
+  '.tsv': 'csv',
+  '.xlsx': 'xlsx',
+};
+
+/** Content types of stored import inputs. */
+export const IMPORT_CONTENT_TYPES: Readonly<Record<TabularFormat, string>> = {
+  csv: 'text/csv',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/**
+ * The format of an import file, from its name.
+ * @throws ValidationError for other extensions (with a hint for legacy `.xls`)
+ */
+export function importFormatOf(filename: string): TabularFormat {
+  const dot = filename.lastIndexOf('.');
+  const extension = dot === -1 ? '' : filename.slice(dot).toLowerCase();
+  const format = FORMATS_BY_EXTENSION[extension];
+  if (format) return format;
+  if (extension === '.xls') throw new ValidationError("legacy Excel '.xls' files are not supported: save the workbook as .xlsx", { path: 'file' });
+  throw new ValidationError(`unsupported file type '${extension || filename}': expected .csv or .xlsx`, { path: 'file' });
+}
+
+/** The format a job's input was stored in. */
+export function jobInputFormat(job: DataJob): TabularFormat {
+  return importFormatOf(job.input_file?.filename ?? '');
+}
+
+/** Reader options from a job's parameters. */
+export function readOptionsOf(params: JobInputParams): ReadOptions {
+  return {
+    ...(params.encoding ? { encoding: params.encoding } : {}),
+    ...(params.delimiter ? { delimiter: params.delimiter } : {}),
+    ...(params.sheet ? { sheet: params.sheet } : {}),
+  };
+}
+
+/** The rows of one chunk, read from the job's input. */
+export async function* chunkRows(rows: AsyncIterable<ImportRow>, range: { readonly firstRow: number; readonly lastRow: number }): AsyncIterable<ImportRow> {
+  for await (const row of rows) {
+    // The header (and any row before the range) comes first; the range starts after it.
+    if (row.row < range.firstRow) continue;
+    if (row.row > range.lastRow) break;
+    yield row;
+  }
+}
+
+/** The rows of the job's input file (header first), in its format and with its read options. */
+export async function* readInput(deps: Pick<JobDeps, 'files'>, job: DataJob): AsyncIterable<ImportRow> {
+  if (!job.input_file) throw new FileFormatError(`job ${job.job_id} has no input file`);
+  const stream: Readable = await deps.files.get(job.input_file.key);
+  try {
+    yield* readRows(jobInputFormat(job), stream, readOptionsOf(job.input_params));
+  } finally {
+    stream.destroy();
+  }
+}
+
