@@ -121,4 +121,34 @@ describe('import job (use cases in process)', () => {
     expect(job.status).toBe('COMPLETED');
     expect(job.execution_id).toBe(`arn:in-process:execution:export:${created.job_id}`);
   });
+
+  it('keeps the first 1,000 row errors inline and counts the rest', async () => {
+    const harness = createJobHarness({ importChunkRows: 400 });
+    const rows = Array.from({ length: 1500 }, (_, i) => `,Last${i},,,cust-x`).join('\n');
+
+    const job = await importFile(harness, Buffer.from(`first_name,last_name,email,phone,customer_id\n${rows}\n`), { skipErrors: true });
+
+    expect(job.result_log?.totals.errors).toBe(1500);
+    expect(job.result_log?.row_errors).toHaveLength(1000);
+    expect(job.result_log?.row_errors_truncated).toBe(2000);
+    expect(job.result_log?.row_errors[0]).toMatchObject({ row: 2 });
+    expect(Buffer.byteLength(JSON.stringify(job.result_log))).toBeLessThan(350_000);
+  });
+
+  it('writes an error report of exactly the failed rows, as sent, with an errors column', async () => {
+    const harness = createJobHarness({ importChunkRows: 2 });
+    await seedContactsWorld(harness);
+
+    const job = await importFile(harness, CONTACTS_CSV, { skipErrors: true });
+    const report = job.result_log!.error_report!;
+    const key = [...harness.files.files.keys()].find((k) => k.endsWith(`/errors/${report.filename}`))!;
+    const lines = harness.files.text(key).trim().split('\n');
+    const input = CONTACTS_CSV.toString('utf8').trim().split('\n');
+
+    expect(report).toMatchObject({ filename: 'contacts-errors.csv', rows: 4, download_url: expect.any(String) });
+    expect(key).toBe(`imports/acme/${job.job_id}/errors/contacts-errors.csv`);
+    expect(lines[0]).toBe(`${input[0]},errors`);
+    expect(lines.slice(1).map((line) => line.slice(0, line.lastIndexOf(',')))).toEqual([input[2], input[3], input[4], input[5]]);
+    expect(lines[1]).toMatch(/customer_id: customers 'cust-9999' not found/);
+  });
 });
