@@ -24,7 +24,7 @@ export interface DataioApp {
  *
  * cdk.json's context (feature flags and `dataio:*` settings) is applied here too, so the CLI,
  * the tests and the local stack all synthesize the same templates. Settings read from context:
- * `dataio:importChunkRows`, `dataio:exportSegments`, `dataio:mapMaxConcurrency`,
+ * `dataio:importChunkRows`, `dataio:exportSegments`, `dataio:mapMaxConcurrency`, `dataio:chunkMaxConcurrency`,
  * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:logRetentionDays`.
  */
 export function createApp(options: CreateAppOptions = {}): DataioApp {
@@ -43,6 +43,7 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
     importChunkRows: numberContext(app, 'dataio:importChunkRows'),
     exportSegments: numberContext(app, 'dataio:exportSegments'),
     mapMaxConcurrency: numberContext(app, 'dataio:mapMaxConcurrency'),
+    chunkMaxConcurrency: numberContext(app, 'dataio:chunkMaxConcurrency'),
     jwtIssuer: stringContext(app, 'dataio:jwtIssuer'),
     jwtAudience: stringContext(app, 'dataio:jwtAudience'),
     downloadUrlTtlSeconds: numberContext(app, 'dataio:downloadUrlTtlSeconds'),

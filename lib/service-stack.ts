@@ -39,6 +39,8 @@ export interface ServiceStackProps extends cdk.StackProps {
    * @default 10
    */
   readonly mapMaxConcurrency?: number;
+  /** Parallel chunk tasks of an import (Distributed Map). @default 200 */
+  readonly chunkMaxConcurrency?: number;
 
   /**
    * Expected `iss` claim of bearer tokens.
@@ -57,6 +59,18 @@ export interface ServiceStackProps extends cdk.StackProps {
    * @default 900
    */
   readonly downloadUrlTtlSeconds?: number;
+
+  /**
+   * Lifetime of presigned upload URLs.
+   * @default 900
+   */
+  readonly uploadUrlTtlSeconds?: number;
+
+  /**
+   * Largest import file accepted from a presigned upload, in bytes (at most 5 GiB).
+   * @default 5 GiB
+   */
+  readonly maxUploadBytes?: number;
 
   /**
    * Retention of every log group of the stack.
@@ -96,7 +110,7 @@ export class ServiceStack extends cdk.Stack {
       entry: 'lambdas/workflow/job-fail.ts',
       recordsAccess: 'read',
     });
-    const machine = { jobFailFunction: this.jobFailFunction, maxConcurrency: props.mapMaxConcurrency, logRetention: props.logRetention };
+    const machine = { jobFailFunction: this.jobFailFunction, maxConcurrency: props.mapMaxConcurrency, chunkMaxConcurrency: props.chunkMaxConcurrency, logRetention: props.logRetention };
 
     this.importWorkflow = new ImportWorkflow(this, 'ImportWorkflow', { ...data, ...machine });
     this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { ...data, ...machine });
@@ -110,6 +124,8 @@ export class ServiceStack extends cdk.Stack {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       downloadUrlTtlSeconds: props.downloadUrlTtlSeconds,
+      uploadUrlTtlSeconds: props.uploadUrlTtlSeconds,
+      maxUploadBytes: props.maxUploadBytes,
       logRetention: props.logRetention,
     });
 

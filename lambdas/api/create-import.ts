@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ValidationError } from '../../layers/core/errors';
-import { createImportJob } from '../../layers/core/jobs/create-import-job';
+import { createImportJob, createImportJobFromUpload, type CreateImportJobInput } from '../../layers/core/jobs/create-import-job';
+import { UPLOAD_ID_PATTERN } from '../../layers/core/jobs/create-upload';
 import { getDeps } from '../shared/composition';
-import { header, rawBody, withHttp } from '../shared/http';
-import { parseMultipart } from '../shared/multipart';
+import { header, parseJsonBody, rawBody, withHttp } from '../shared/http';
+import { parseMultipart, type MultipartForm } from '../shared/multipart';
 
-const flag = z
+const flagText = z
   .string()
   .trim()
   .toLowerCase()
@@ -15,10 +16,12 @@ const flag = z
     ctx.addIssue({ code: 'custom', message: `must be true or false, got '${value}'` });
     return z.NEVER;
   });
+// Form fields and query parameters are text; a JSON body may use real booleans.
+const flag = z.union([z.boolean(), flagText]);
 
 const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', '\t': '\t', tab: '\t', comma: ',', semicolon: ';', '\\t': '\t' };
 
-/** The form fields (or query parameters) of an import request. */
+/** The options of an import request: form fields, query parameters or JSON body fields. */
 const optionsSchema = z.object({
   dry_run: flag.optional(),
   skip_errors: flag.optional(),
@@ -32,17 +35,39 @@ const optionsSchema = z.object({
   sheet: z.string().trim().min(1).max(100).optional(),
 });
 
-/** POST /api/v1/{model_plural}/import/ (multipart: file + options) → 202 {job_id, status}. */
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** The JSON body of an import of a file uploaded with a presigned URL. */
+const uploadBodySchema = optionsSchema.extend({
+  upload_id: z.string().regex(UPLOAD_ID_PATTERN, 'must be the upload_id returned by POST .../import/uploads/'),
+});
+
+/**
+ * POST /api/v1/{model_plural}/import/ → 202 {job_id, status}. Either multipart (file + options,
+ * for small files) or JSON `{upload_id, ...options}` naming a file PUT to a presigned upload URL.
+ */
 export const handler = withHttp(async ({ event, principal, path, query }) => {
-  const form = await parseMultipart(rawBody(event), header(event, 'content-type'));
+  const contentType = header(event, 'content-type') ?? '';
+  const caller = { org: principal.org, user: principal.user, perms: principal.perms, model: path.model_plural ?? '' };
+  const job = /^application\/json\b/i.test(contentType)
+    ? await importUpload(caller, uploadBodySchema.parse({ ...query, ...jsonObject.parse(parseJsonBody(event)) }))
+    : await importForm(caller, await parseMultipart(rawBody(event), contentType), query);
+  return { statusCode: 202, body: { job_id: job.job_id, status: job.status } };
+});
+
+type Caller = Pick<CreateImportJobInput, 'org' | 'user' | 'perms' | 'model'>;
+
+function importUpload(caller: Caller, body: z.infer<typeof uploadBodySchema>) {
+  return createImportJobFromUpload(getDeps(), { ...caller, ...jobOptions(body), uploadId: body.upload_id });
+}
+
+function importForm(caller: Caller, form: MultipartForm, query: Record<string, string>) {
   if (!form.file) throw new ValidationError('the form has no "file" part', { path: 'file' });
-  const options = optionsSchema.parse({ ...query, ...form.fields });
-  const job = await createImportJob(getDeps(), {
-    org: principal.org,
-    user: principal.user,
-    perms: principal.perms,
-    model: path.model_plural ?? '',
-    file: form.file,
+  return createImportJob(getDeps(), { ...caller, ...jobOptions(optionsSchema.parse({ ...query, ...form.fields })), file: form.file });
+}
+
+function jobOptions(options: z.infer<typeof optionsSchema>) {
+  return {
     dryRun: options.dry_run ?? false,
     skipErrors: options.skip_errors ?? false,
     options: {
@@ -51,6 +76,5 @@ export const handler = withHttp(async ({ event, principal, path, query }) => {
       ...(options.delimiter ? { delimiter: options.delimiter } : {}),
       ...(options.sheet ? { sheet: options.sheet } : {}),
     },
-  });
-  return { statusCode: 202, body: { job_id: job.job_id, status: job.status } };
-});
+  };
+}

@@ -65,6 +65,8 @@ export function createDeps(env: Env = readEnv()): JobDeps {
       exportSegments: env.EXPORT_SEGMENTS,
       downloadUrlTtlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
       maxDirectUploadBytes: env.MAX_DIRECT_UPLOAD_BYTES,
+      uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
     },
     now: () => new Date(),
     newId: () => newUlid(),

@@ -22,6 +22,8 @@ export const envSchema = z.object({
   EXPORT_SEGMENTS: positiveInt(DEFAULT_JOB_SETTINGS.exportSegments),
   DOWNLOAD_URL_TTL_SECONDS: positiveInt(DEFAULT_JOB_SETTINGS.downloadUrlTtlSeconds),
   MAX_DIRECT_UPLOAD_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.maxDirectUploadBytes),
+  UPLOAD_URL_TTL_SECONDS: positiveInt(DEFAULT_JOB_SETTINGS.uploadUrlTtlSeconds),
+  MAX_UPLOAD_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.maxUploadBytes),
   JOB_TTL_DAYS: positiveInt(90),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
 });

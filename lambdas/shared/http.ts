@@ -77,7 +77,8 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return found?.[1] ?? undefined;
 }
 
-function parseJsonBody(event: APIGatewayProxyEvent): unknown {
+/** The body parsed as JSON (`{}` when empty), for handlers that accept JSON next to other types. */
+export function parseJsonBody(event: APIGatewayProxyEvent): unknown {
   const text = rawBody(event).toString('utf8');
   if (text.trim() === '') return {};
   try {

@@ -12,6 +12,24 @@ export function backoffMs(attempt: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Errors DynamoDB answers when a table or partition is over its capacity: worth retrying. */
+const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
+/**
+ * Sends a batch call, retrying throttling errors with backoff beyond the SDK's own few attempts:
+ * a bulk import would rather slow down than fail.
+ */
+async function sendWithThrottleRetry<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!THROTTLING_ERRORS.has((error as { name?: string }).name ?? '') || attempt + 1 >= MAX_ATTEMPTS) throw error;
+      await sleep(backoffMs(attempt + 1));
+    }
+  }
+}
+
 /**
  * Writes any number of requests through BatchWriteItem (25 a call), retrying unprocessed items
  * with backoff until all are written.
@@ -22,7 +40,7 @@ export async function batchWrite(client: DynamoDBDocumentClient, tableName: stri
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} item(s) unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      const result = await sendWithThrottleRetry(() => client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })));
       pending = (result.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
     }
   }
@@ -36,7 +54,7 @@ export async function batchGet(client: DynamoDBDocumentClient, tableName: string
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
+      const result = await sendWithThrottleRetry(() => client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } })));
       items.push(...((result.Responses?.[tableName] ?? []) as Record<string, unknown>[]));
       pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
     }

@@ -12,7 +12,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { FileNotFoundError } from '../core/errors';
-import type { FileInfo, FileStore, PresignedUrl } from '../core/ports';
+import type { FileInfo, FileStore, PresignedUpload, PresignedUrl } from '../core/ports';
 
 /** Files in one S3 bucket. Streams go up as multipart uploads, so memory stays flat. */
 export class S3FileStore implements FileStore {
@@ -67,6 +67,19 @@ export class S3FileStore implements FileStore {
     });
     const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds });
     return { url, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString() };
+  }
+
+  async presignUpload(key: string, options: { contentType: string; expiresInSeconds: number }): Promise<PresignedUpload> {
+    const client = this.options.presignClient ?? this.options.client;
+    const command = new PutObjectCommand({ Bucket: this.options.bucket, Key: key, ContentType: options.contentType });
+    // The presigner leaves Content-Type unsigned unless asked: signed, S3 refuses any other type.
+    const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds, signableHeaders: new Set(['content-type']) });
+    return {
+      url,
+      method: 'PUT',
+      headers: { 'Content-Type': options.contentType },
+      expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString(),
+    };
   }
 
   async deletePrefix(prefix: string): Promise<void> {

@@ -44,6 +44,19 @@ export interface DataioApiProps {
   readonly downloadUrlTtlSeconds?: number;
 
   /**
+   * Lifetime of the presigned upload URL returned by `POST /{model_plural}/import/uploads`.
+   * @default 900
+   */
+  readonly uploadUrlTtlSeconds?: number;
+
+  /**
+   * Largest import file accepted from a presigned upload, in bytes. A single S3 PUT stores at
+   * most 5 GiB, so a larger limit cannot be reached.
+   * @default 5 GiB
+   */
+  readonly maxUploadBytes?: number;
+
+  /**
    * Steady-state requests per second on the stage.
    * @default 100
    */
@@ -74,6 +87,8 @@ export interface DataioApiFunctions {
   readonly authorizer: DataioFunction;
   readonly createExport: DataioFunction;
   readonly createImport: DataioFunction;
+  readonly createUpload: DataioFunction;
+  readonly cancelJob: DataioFunction;
   readonly getJob: DataioFunction;
   readonly listJobs: DataioFunction;
 }
@@ -82,6 +97,9 @@ const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type'];
 
 // S3 presigned URLs cannot outlive 7 days.
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+// S3 stores at most 5 GiB with one PUT, which is what a presigned upload is.
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
 /** Error bodies API Gateway itself returns, in the same shape as the handlers' errors. */
 const GATEWAY_ERRORS: Array<{ id: string; type: apigateway.ResponseType; statusCode?: string; code: string }> = [
@@ -95,10 +113,12 @@ const GATEWAY_ERRORS: Array<{ id: string; type: apigateway.ResponseType; statusC
  * The dataio REST API (`dataio-api`, stage `prod`): every method runs behind a JWT TOKEN
  * authorizer and proxies to one thin handler.
  *
- * - `POST /api/v1/{model_plural}/export` → create-export
- * - `POST /api/v1/{model_plural}/import` → create-import
- * - `GET  /api/v1/data-jobs`             → list-jobs
- * - `GET  /api/v1/data-jobs/{job_id}`    → get-job
+ * - `POST /api/v1/{model_plural}/export`         → create-export
+ * - `POST /api/v1/{model_plural}/import`         → create-import
+ * - `POST /api/v1/{model_plural}/import/uploads` → create-upload
+ * - `GET  /api/v1/data-jobs`                     → list-jobs
+ * - `GET  /api/v1/data-jobs/{job_id}`            → get-job
+ * - `POST /api/v1/data-jobs/{job_id}/cancel`     → cancel-job
  */
 export class DataioApi extends Construct {
   public readonly api: apigateway.RestApi;
@@ -109,9 +129,13 @@ export class DataioApi extends Construct {
   constructor(scope: Construct, id: string, props: DataioApiProps) {
     super(scope, id);
     const downloadUrlTtlSeconds = props.downloadUrlTtlSeconds ?? 900;
+    const uploadUrlTtlSeconds = props.uploadUrlTtlSeconds ?? 900;
+    const maxUploadBytes = props.maxUploadBytes ?? MAX_SINGLE_PUT_BYTES;
     const rateLimit = props.throttlingRateLimit ?? 100;
     const burstLimit = props.throttlingBurstLimit ?? 200;
     assertPositiveInteger('downloadUrlTtlSeconds', downloadUrlTtlSeconds, MAX_PRESIGN_SECONDS);
+    assertPositiveInteger('uploadUrlTtlSeconds', uploadUrlTtlSeconds, MAX_PRESIGN_SECONDS);
+    assertPositiveInteger('maxUploadBytes', maxUploadBytes, MAX_SINGLE_PUT_BYTES);
     assertPositiveInteger('throttlingBurstLimit', burstLimit);
     if (!(rateLimit > 0)) throw new Error(`throttlingRateLimit must be positive, got ${rateLimit}`);
     const allowOrigin = props.allowOrigin ?? '*';
@@ -135,6 +159,12 @@ export class DataioApi extends Construct {
         .bindFilesBucket(props.filesBucket, 'readwrite')
         .bindStateMachine('import', props.importStateMachine)
         .bindStateMachine('export', props.exportStateMachine),
+      // Signing a presigned PUT needs the right to PUT; meta.json is written under the same prefix.
+      createUpload: apiFunction('CreateUploadFunction', 'create-upload.ts').bindFilesBucket(props.filesBucket, 'put', 'uploads/*'),
+      // A cancelled job has no output or error report to presign: no bucket access.
+      cancelJob: apiFunction('CancelJobFunction', 'cancel-job.ts')
+        .bindJobsTable(props.jobsTable, 'readwrite')
+        .allowStoppingExecutions(props.importStateMachine, props.exportStateMachine),
       getJob: apiFunction('GetJobFunction', 'get-job.ts')
         .bindJobsTable(props.jobsTable, 'read')
         .bindFilesBucket(props.filesBucket, 'read'),
@@ -143,6 +173,8 @@ export class DataioApi extends Construct {
     this.functions.authorizer.addEnvironment('JWT_ISSUER', props.jwtIssuer ?? 'dataio');
     this.functions.authorizer.addEnvironment('JWT_AUDIENCE', props.jwtAudience ?? 'dataio-api');
     this.functions.getJob.addEnvironment('DOWNLOAD_URL_TTL_SECONDS', String(downloadUrlTtlSeconds));
+    this.functions.createUpload.addEnvironment('UPLOAD_URL_TTL_SECONDS', String(uploadUrlTtlSeconds));
+    this.functions.createImport.addEnvironment('MAX_UPLOAD_BYTES', String(maxUploadBytes));
 
     this.authorizer = new apigateway.TokenAuthorizer(this, 'JwtAuthorizer', {
       authorizerName: 'dataio-jwt',
@@ -188,10 +220,14 @@ export class DataioApi extends Construct {
     const v1 = this.api.root.addResource('api').addResource('v1');
     const model = v1.addResource('{model_plural}');
     model.addResource('export').addMethod('POST', proxy(this.functions.createExport));
-    model.addResource('import').addMethod('POST', proxy(this.functions.createImport));
+    const modelImport = model.addResource('import');
+    modelImport.addMethod('POST', proxy(this.functions.createImport));
+    modelImport.addResource('uploads').addMethod('POST', proxy(this.functions.createUpload));
     const dataJobs = v1.addResource('data-jobs');
     dataJobs.addMethod('GET', proxy(this.functions.listJobs));
-    dataJobs.addResource('{job_id}').addMethod('GET', proxy(this.functions.getJob));
+    const job = dataJobs.addResource('{job_id}');
+    job.addMethod('GET', proxy(this.functions.getJob));
+    job.addResource('cancel').addMethod('POST', proxy(this.functions.cancelJob));
 
     const corsHeaders = {
       'Access-Control-Allow-Origin': `'${allowOrigin}'`,

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -129,11 +130,19 @@ export class DataioFunction extends nodejs.NodejsFunction {
     return this.bindTable('RECORDS_TABLE_NAME', table, access);
   }
 
-  /** Sets `FILES_BUCKET_NAME` and grants object access to the files bucket. */
-  public bindFilesBucket(bucket: s3.IBucket, access: DataAccess): this {
+  /**
+   * Sets `FILES_BUCKET_NAME` and grants object access to the files bucket, to every key or to the
+   * keys matching `keyPattern` (e.g. `uploads/*`). `put` grants `s3:PutObject` only: what signing
+   * a presigned upload needs, since S3 authorizes a presigned request as the signing role.
+   */
+  public bindFilesBucket(bucket: s3.IBucket, access: DataAccess | 'put', keyPattern = '*'): this {
     this.addEnvironment('FILES_BUCKET_NAME', bucket.bucketName);
-    if (access === 'read') bucket.grantRead(this);
-    else bucket.grantReadWrite(this);
+    if (access === 'read') bucket.grantRead(this, keyPattern);
+    else if (access === 'readwrite') bucket.grantReadWrite(this, keyPattern);
+    else {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(keyPattern)] }));
+      bucket.encryptionKey?.grantEncrypt(this);
+    }
     return this;
   }
 
@@ -145,6 +154,15 @@ export class DataioFunction extends nodejs.NodejsFunction {
     this.addEnvironment(`${kind.toUpperCase()}_STATE_MACHINE_ARN`, stateMachine.stateMachineArn);
     stateMachine.grantStartExecution(this);
     stateMachine.grantExecution(this, 'states:StopExecution', 'states:DescribeExecution');
+    return this;
+  }
+
+  /**
+   * Grants stopping executions of these state machines, and nothing else: stopping needs only
+   * the execution ARN the job recorded, so no ARN goes into the environment.
+   */
+  public allowStoppingExecutions(...stateMachines: sfn.IStateMachine[]): this {
+    for (const stateMachine of stateMachines) stateMachine.grantExecution(this, 'states:StopExecution');
     return this;
   }
 

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
 import {
-  DEFAULT_MAP_MAX_CONCURRENCY,
+  DEFAULT_CHUNK_MAX_CONCURRENCY,
   WorkflowMachineProps,
   catchAll,
   chunkTask,
@@ -39,8 +39,8 @@ export class ImportWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: ImportWorkflowProps) {
     super(scope, id);
-    const maxConcurrency = props.maxConcurrency ?? DEFAULT_MAP_MAX_CONCURRENCY;
-    assertPositiveInteger('maxConcurrency', maxConcurrency);
+    const maxConcurrency = props.chunkMaxConcurrency ?? DEFAULT_CHUNK_MAX_CONCURRENCY;
+    assertPositiveInteger('chunkMaxConcurrency', maxConcurrency);
 
     const fn = (fnId: string, file: string) =>
       new WorkflowFunction(this, fnId, { ...props, entry: `lambdas/workflow/${file}`, recordsAccess: 'readwrite' });
@@ -57,6 +57,7 @@ export class ImportWorkflow extends Construct {
       itemsPath: '$.chunks',
       itemField: 'chunk',
       maxConcurrency,
+      distributed: true,
       task: chunkTask(this, 'ValidateChunk', this.functions.validateChunk),
     });
     const decide = invokeTask(this, 'Decide', this.functions.decide);
@@ -64,6 +65,7 @@ export class ImportWorkflow extends Construct {
       itemsPath: '$.chunks',
       itemField: 'chunk',
       maxConcurrency,
+      distributed: true,
       task: chunkTask(this, 'CommitChunk', this.functions.commitChunk),
     });
     const finalize = invokeTask(this, 'Finalize', this.functions.finalize);

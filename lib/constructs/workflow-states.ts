@@ -23,6 +23,13 @@ export interface WorkflowMachineProps {
   readonly maxConcurrency?: number;
 
   /**
+   * Parallel chunk tasks of the import's chunk maps (Distributed Maps: one child execution per
+   * chunk, so hundreds of chunk Lambdas can run at once).
+   * @default 200
+   */
+  readonly chunkMaxConcurrency?: number;
+
+  /**
    * Maximum duration of one execution.
    * @default Duration.hours(24)
    */
@@ -36,6 +43,9 @@ export interface WorkflowMachineProps {
 }
 
 export const DEFAULT_MAP_MAX_CONCURRENCY = 10;
+
+/** Parallel chunk tasks of an import's Distributed Maps. */
+export const DEFAULT_CHUNK_MAX_CONCURRENCY = 200;
 
 /**
  * A `lambda:invoke` task whose output is the function's return value.
@@ -72,9 +82,9 @@ export function chunkTask(scope: Construct, stateName: string, fn: lambda.IFunct
 export function fanOut(
   scope: Construct,
   stateName: string,
-  opts: { itemsPath: string; itemField: string; maxConcurrency: number; task: sfn.IChainable },
-): sfn.Map {
-  const map = new sfn.Map(scope, stateName, {
+  opts: { itemsPath: string; itemField: string; maxConcurrency: number; task: sfn.IChainable; distributed?: boolean },
+): sfn.Map | sfn.DistributedMap {
+  const props = {
     itemsPath: opts.itemsPath,
     itemSelector: {
       org: sfn.JsonPath.stringAt('$.org'),
@@ -83,7 +93,13 @@ export function fanOut(
     },
     maxConcurrency: opts.maxConcurrency,
     resultPath: sfn.JsonPath.DISCARD,
-  });
+  };
+  // An inline Map runs at most 40 iterations at once; a Distributed Map runs its items as child
+  // executions, hundreds at a time. Items still come from the state (ItemsPath, no ItemReader),
+  // which is the part of Distributed Map the local runner also executes.
+  const map = opts.distributed
+    ? new sfn.DistributedMap(scope, stateName, { ...props, mapExecutionType: sfn.StateMachineType.STANDARD })
+    : new sfn.Map(scope, stateName, props);
   map.itemProcessor(opts.task);
   return map;
 }
@@ -112,7 +128,7 @@ export function failureBranch(scope: Construct, prefix: string, jobFailFunction:
 }
 
 /** Catches every error of `states`, keeping their input and adding the error under `$.error`. */
-export function catchAll(handler: sfn.IChainable, ...states: Array<sfn.TaskStateBase | sfn.Map>): void {
+export function catchAll(handler: sfn.IChainable, ...states: Array<sfn.TaskStateBase | sfn.Map | sfn.DistributedMap>): void {
   for (const state of states) state.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 }
 

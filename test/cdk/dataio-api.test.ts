@@ -1,5 +1,8 @@
-import { Match } from 'aws-cdk-lib/assertions';
-import { DataioTemplates, handlersByLogicalId, synthDataio } from './synth-dataio';
+import * as cdk from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ServiceStack } from '../../lib/service-stack';
+import { StorageStack } from '../../lib/storage-stack';
+import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
@@ -22,6 +25,10 @@ function functionInUri(uri: unknown): string | undefined {
   return /"Fn::GetAtt":\["(\w+)","Arn"\]/.exec(JSON.stringify(uri))?.[1];
 }
 
+function dataOf(storage: StorageStack) {
+  return { jobsTable: storage.jobsTable, recordsTable: storage.recordsTable, filesBucket: storage.filesBucket, jwtSecret: storage.jwtSecret };
+}
+
 describe('DataioApi', () => {
   let templates: DataioTemplates;
   let handlers: Record<string, string>;
@@ -38,7 +45,7 @@ describe('DataioApi', () => {
     });
   });
 
-  it('routes the four endpoints through the JWT authorizer to their handlers', () => {
+  it('routes the six endpoints through the JWT authorizer to their handlers', () => {
     const paths = resourcePaths(templates.service.findResources('AWS::ApiGateway::Resource') as Resources);
     const authorizerId = Object.keys(templates.service.findResources('AWS::ApiGateway::Authorizer'))[0];
     const routes = Object.values(templates.service.findResources('AWS::ApiGateway::Method'))
@@ -54,8 +61,10 @@ describe('DataioApi', () => {
     expect(routes.sort()).toEqual([
       'GET /api/v1/data-jobs → lambdas/api/list-jobs.ts',
       'GET /api/v1/data-jobs/{job_id} → lambdas/api/get-job.ts',
+      'POST /api/v1/data-jobs/{job_id}/cancel → lambdas/api/cancel-job.ts',
       'POST /api/v1/{model_plural}/export → lambdas/api/create-export.ts',
       'POST /api/v1/{model_plural}/import → lambdas/api/create-import.ts',
+      'POST /api/v1/{model_plural}/import/uploads → lambdas/api/create-upload.ts',
     ]);
   });
 
@@ -101,6 +110,27 @@ describe('DataioApi', () => {
         Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }),
       ]),
     });
+  });
+
+  it('passes the upload settings to the functions that use them', () => {
+    const app = new cdk.App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const storage = new StorageStack(app, 'Storage');
+    const service = new ServiceStack(app, 'Service', { ...dataOf(storage), uploadUrlTtlSeconds: 300, maxUploadBytes: 1024 ** 3 });
+
+    const template = Template.fromStack(service);
+
+    expect(environmentOf(template, 'lambdas/api/create-upload.ts')).toMatchObject({ UPLOAD_URL_TTL_SECONDS: '300' });
+    expect(environmentOf(template, 'lambdas/api/create-import.ts')).toMatchObject({ MAX_UPLOAD_BYTES: String(1024 ** 3) });
+  });
+
+  it.each([
+    [{ maxUploadBytes: 6 * 1024 ** 3 }, /maxUploadBytes must be an integer between 1 and 5368709120/],
+    [{ uploadUrlTtlSeconds: 8 * 24 * 3600 }, /uploadUrlTtlSeconds must be an integer between 1 and 604800/],
+  ])('fails at synth on %j', (props, message) => {
+    const app = new cdk.App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const storage = new StorageStack(app, 'Storage');
+
+    expect(() => new ServiceStack(app, 'Service', { ...dataOf(storage), ...props })).toThrow(message);
   });
 
   it('outputs the API URL', () => {

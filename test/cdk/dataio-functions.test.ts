@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
 
-const API = ['authorizer', 'create-export', 'create-import', 'get-job', 'list-jobs'].map((f) => `lambdas/api/${f}.ts`);
+const API = ['authorizer', 'create-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job'].map((f) => `lambdas/api/${f}.ts`);
 const WORKFLOW = [
   'import-prepare',
   'import-validate-chunk',
@@ -20,7 +20,9 @@ const WORKFLOW_ENV = ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'RECORDS_TABLE_NAME', '
 const EXPECTED_ENV: Record<string, string[]> = {
   'lambdas/api/authorizer.ts': ['NODE_OPTIONS', 'JWT_SECRET_ARN', 'JWT_ISSUER', 'JWT_AUDIENCE'],
   'lambdas/api/create-export.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN'],
-  'lambdas/api/create-import.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN'],
+  'lambdas/api/create-import.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN', 'MAX_UPLOAD_BYTES'],
+  'lambdas/api/create-upload.ts': ['NODE_OPTIONS', 'FILES_BUCKET_NAME', 'UPLOAD_URL_TTL_SECONDS'],
+  'lambdas/api/cancel-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
   'lambdas/api/get-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
   'lambdas/api/list-jobs.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
   ...Object.fromEntries(WORKFLOW.map((handler) => [handler, WORKFLOW_ENV])),
@@ -81,6 +83,8 @@ describe('DataioFunction', () => {
   it('passes settings with their defaults', () => {
     expect(environmentOf(templates.service, 'lambdas/api/authorizer.ts')).toMatchObject({ JWT_ISSUER: 'dataio', JWT_AUDIENCE: 'dataio-api' });
     expect(environmentOf(templates.service, 'lambdas/api/get-job.ts')).toMatchObject({ DOWNLOAD_URL_TTL_SECONDS: '900' });
+    expect(environmentOf(templates.service, 'lambdas/api/create-upload.ts')).toMatchObject({ UPLOAD_URL_TTL_SECONDS: '900' });
+    expect(environmentOf(templates.service, 'lambdas/api/create-import.ts')).toMatchObject({ MAX_UPLOAD_BYTES: String(5 * 1024 ** 3) });
     for (const handler of WORKFLOW) {
       expect(environmentOf(templates.service, handler)).toMatchObject({ IMPORT_CHUNK_ROWS: '5000', EXPORT_SEGMENTS: '4' });
     }
@@ -121,6 +125,26 @@ describe('DataioFunction', () => {
       expect(resources).toContain('ImportWorkflowStateMachine');
       expect(resources).toContain('ExportWorkflowStateMachine');
     }
+  });
+
+  it('lets create-upload only put objects under uploads/ (what signing a presigned PUT needs)', () => {
+    const grants = grantsOf(templates.service, 'lambdas/api/create-upload.ts').filter((g) => !g.actions.every((a) => a.startsWith('xray:')));
+
+    expect(grants).toEqual([{ actions: ['s3:PutObject'], resources: expect.stringContaining('"/uploads/*"') }]);
+    expect(grants[0]!.resources).toContain('FilesBucket');
+  });
+
+  it('lets cancel-job read and write jobs and only stop executions of both workflows', () => {
+    const grants = grantsOf(templates.service, 'lambdas/api/cancel-job.ts');
+    const sfnGrants = grants.filter((g) => g.resources.includes('StateMachine'));
+
+    expect(actionsOn(templates.service, 'lambdas/api/cancel-job.ts', 'JobsTable')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    expect([...new Set(sfnGrants.flatMap((g) => g.actions))]).toEqual(['states:StopExecution']);
+    expect(sfnGrants.map((g) => g.resources).join()).toEqual(expect.stringContaining(':execution:'));
+    expect(sfnGrants.map((g) => g.resources).join()).toContain('ImportWorkflowStateMachine');
+    expect(sfnGrants.map((g) => g.resources).join()).toContain('ExportWorkflowStateMachine');
+    expect(actionsOn(templates.service, 'lambdas/api/cancel-job.ts', 'FilesBucket')).toEqual([]);
+    expect(grants.flatMap((g) => g.actions)).not.toContain('states:StartExecution');
   });
 
   it('lets only the authorizer read the JWT secret', () => {

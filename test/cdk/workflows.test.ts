@@ -104,16 +104,16 @@ describe('workflows', () => {
     it.each([
       ['ValidateChunks', 'ValidateChunk'],
       ['CommitChunks', 'CommitChunk'],
-    ])('%s is an inline Map over $.chunks that keeps its input', (mapName, taskName) => {
+    ])('%s is a Distributed Map over $.chunks (hundreds of chunks at once) that keeps its input', (mapName, taskName) => {
       const map = importMachine.States[mapName];
       expect(map).toMatchObject({
         Type: 'Map',
         ItemsPath: '$.chunks',
         ItemSelector: { 'org.$': '$.org', 'job_id.$': '$.job_id', 'chunk.$': '$$.Map.Item.Value' },
-        MaxConcurrency: 10,
+        MaxConcurrency: 200,
         ResultPath: null,
       });
-      expect(map.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'INLINE' }, StartAt: taskName });
+      expect(map.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: taskName });
       expect(Object.keys(map.ItemProcessor?.States ?? {})).toEqual([taskName]);
     });
 
@@ -174,10 +174,10 @@ describe('workflows', () => {
     });
   });
 
-  it('stick to what aws-local-stepfunctions runs', () => {
+  it('stick to what aws-local-stepfunctions runs (Distributed Map only with items from the state)', () => {
     for (const machine of [importMachine, exportMachine]) {
       const json = JSON.stringify(machine);
-      for (const unsupported of ['QueryLanguage', 'JSONata', 'Assign', 'Arguments', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'waitForTaskToken', 'DISTRIBUTED']) {
+      for (const unsupported of ['QueryLanguage', 'JSONata', 'Assign', 'Arguments', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'waitForTaskToken']) {
         expect(json).not.toContain(unsupported);
       }
     }

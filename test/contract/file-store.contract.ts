@@ -8,7 +8,10 @@ async function text(stream: Readable): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** The behaviour every FileStore adapter must have. */
+/**
+ * The behaviour every FileStore adapter must have. `downloadsOverHttp`: the adapter's presigned
+ * URLs (downloads and uploads) are served over HTTP, so the suite fetches them.
+ */
 export function fileStoreContract(name: string, create: () => Promise<FileStore>, options: { downloadsOverHttp?: boolean } = {}): void {
   describe(`FileStore contract: ${name}`, () => {
     let files: FileStore;
@@ -56,7 +59,27 @@ export function fileStoreContract(name: string, create: () => Promise<FileStore>
       expect(await files.head(`${prefix}keep`)).toBeDefined();
     });
 
+    it('presigns an upload: a PUT with the Content-Type to send and an expiry, storing nothing yet', async () => {
+      const upload = await files.presignUpload(`${prefix}up/products.csv`, { contentType: 'text/csv', expiresInSeconds: 60 });
+
+      expect(upload).toMatchObject({ method: 'PUT', headers: { 'Content-Type': 'text/csv' }, url: expect.any(String) });
+      expect(Date.parse(upload.expiresAt)).toBeGreaterThan(Date.now());
+      expect(Date.parse(upload.expiresAt)).toBeLessThanOrEqual(Date.now() + 61_000);
+      expect(await files.head(`${prefix}up/products.csv`)).toBeUndefined();
+    });
+
     if (options.downloadsOverHttp) {
+      it('stores what a client PUTs to the presigned upload URL, with the signed type', async () => {
+        const upload = await files.presignUpload(`${prefix}up/tags.csv`, { contentType: 'text/csv', expiresInSeconds: 60 });
+
+        const response = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: 'name\nred\n' });
+
+        expect(response.status).toBe(200);
+        expect(await files.head(`${prefix}up/tags.csv`)).toMatchObject({ size: 9, contentType: 'text/csv' });
+        expect(await text(await files.get(`${prefix}up/tags.csv`))).toBe('name\nred\n');
+        expect(new URL(upload.url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-type');
+      });
+
       it('presigns a download URL that serves the file as an attachment', async () => {
         await files.put(`${prefix}out.csv`, 'id\n1\n', { contentType: 'text/csv' });
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { FileNotFoundError } from '../../layers/core/errors';
-import type { FileInfo, FileStore, PresignedUrl } from '../../layers/core/ports';
+import type { FileInfo, FileStore, PresignedUpload, PresignedUrl } from '../../layers/core/ports';
 
 /** A FileStore held in memory, for use-case tests and the contract suite. */
 export class InMemoryFileStore implements FileStore {
@@ -32,6 +32,15 @@ export class InMemoryFileStore implements FileStore {
 
   async presignDownload(key: string, options: { filename: string; expiresInSeconds: number }): Promise<PresignedUrl> {
     return { url: `memory://${key}?filename=${encodeURIComponent(options.filename)}`, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString() };
+  }
+
+  async presignUpload(key: string, options: { contentType: string; expiresInSeconds: number }): Promise<PresignedUpload> {
+    return {
+      url: `memory://${key}?upload=1`,
+      method: 'PUT',
+      headers: { 'Content-Type': options.contentType },
+      expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString(),
+    };
   }
 
   async deletePrefix(prefix: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { parse, type Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import { Readable, type Transform } from 'node:stream';
+import { finished, Readable, type Transform } from 'node:stream';
 import { FileFormatError } from '../errors';
 import type { ImportRow } from '../resources/validate-rows';
 import { decodeText } from './decode-text';
@@ -31,6 +31,7 @@ export async function* readCsvRows(input: Readable, options: ReadOptions = {}): 
   const text = decodeText(input, options.encoding);
   let parser: Parser | undefined;
   let source: Readable | undefined;
+  let stopWatching: (() => void) | undefined;
   let row = 0;
   try {
     const head = await readFirstRecord(text);
@@ -47,9 +48,29 @@ export async function* readCsvRows(input: Readable, options: ReadOptions = {}): 
     source = Readable.from(prepend(head.text, text));
     source.on('error', (error) => target.destroy(error));
     source.pipe(parser);
-    for await (const record of parser as AsyncIterable<string[]>) {
-      row += 1;
-      yield { row, cells: record };
+    // Records are taken with `read()` and yielded from here: `for await` over the parser would put
+    // one more async generator, so one more promise, between the parser and the caller per record.
+    let wake = (): void => {};
+    /** Undefined while parsing, null once every record was read, or the error that stopped it. */
+    let outcome: Error | null | undefined;
+    parser.on('readable', () => wake());
+    stopWatching = finished(parser, { writable: false }, (error) => {
+      outcome = error ?? null;
+      wake();
+    });
+    for (;;) {
+      const record = parser.destroyed ? null : (parser.read() as string[] | null);
+      if (record !== null) {
+        row += 1;
+        yield { row, cells: record };
+      } else if (outcome !== undefined) {
+        if (outcome) throw outcome;
+        break;
+      } else {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
     }
   } catch (error) {
     if (isCsvParseError(error)) {
@@ -57,6 +78,7 @@ export async function* readCsvRows(input: Readable, options: ReadOptions = {}): 
     }
     throw error;
   } finally {
+    stopWatching?.();
     // Stop reading the source when the consumer leaves early.
     if (source && parser) source.unpipe(parser);
     source?.destroy();

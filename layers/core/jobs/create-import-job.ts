@@ -1,5 +1,7 @@
 import { ValidationError } from '../errors';
-import type { DataJob, JobInputParams } from './data-job';
+import type { ModelDefinition } from '../model/types';
+import { findUpload } from './create-upload';
+import type { DataJob, JobFile, JobInputParams } from './data-job';
 import type { JobDeps } from './deps';
 import { fileKeys } from './file-keys';
 import { IMPORT_CONTENT_TYPES, importFormatOf } from './import-format';
@@ -29,13 +31,10 @@ export interface CreateImportJobInput {
  * 4. Store the job and start the import workflow (see `startJob`).
  */
 export async function createImportJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'workflow' | 'models' | 'settings' | 'now' | 'newId'>, input: CreateImportJobInput): Promise<DataJob> {
-  const model = deps.models.require(input.model);
-  requirePermission(input.perms, `${model.plural}:import`);
+  const model = checkImportRequest(deps, input);
   const { filename, body } = input.file;
   const format = importFormatOf(filename);
-  if (input.options?.encoding && !isKnownEncoding(input.options.encoding)) {
-    throw new ValidationError(`unknown encoding '${input.options.encoding}'`, { path: 'encoding' });
-  }
+  checkEncoding(input.options);
   if (body.length === 0) throw new ValidationError('the file is empty');
   if (body.length > deps.settings.maxDirectUploadBytes) {
     throw new ValidationError(`the file is ${body.length} bytes; the limit for direct uploads is ${deps.settings.maxDirectUploadBytes} bytes`);
@@ -44,6 +43,67 @@ export async function createImportJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'wo
   const key = fileKeys.importInput(input.org, jobId, filename);
   const contentType = IMPORT_CONTENT_TYPES[format];
   const stored = await deps.files.put(key, body, { contentType });
+  return startImport(deps, input, model, jobId, { key, filename, size: stored.size, content_type: contentType });
+}
+
+/** What a caller asks for when importing a file uploaded before with a presigned URL. */
+export type CreateImportFromUploadInput = Omit<CreateImportJobInput, 'file'> & {
+  /** The `upload_id` returned by `createUpload`. */
+  readonly uploadId: string;
+};
+
+/**
+ * Creates an IMPORT job for a file the client PUT to a presigned upload URL (see `createUpload`).
+ * The job reads the uploaded object in place: nothing is copied.
+ *
+ * 1. Resolve the model and check the caller's `<model>:import` permission and the options.
+ * 2. Find the upload in the caller's organization only (another organization's is not found),
+ *    and check it was made for this model.
+ * 3. Check the uploaded object: present (the client did PUT it), not empty, within `maxUploadBytes`.
+ * 4. Store the job with the upload as its input and start the import workflow (see `startJob`).
+ */
+export async function createImportJobFromUpload(
+  deps: Pick<JobDeps, 'jobs' | 'files' | 'workflow' | 'models' | 'settings' | 'now' | 'newId'>,
+  input: CreateImportFromUploadInput,
+): Promise<DataJob> {
+  const model = checkImportRequest(deps, input);
+  checkEncoding(input.options);
+  const upload = await findUpload(deps, input.org, input.uploadId);
+  if (upload.model !== model.plural) {
+    throw new ValidationError(`upload ${upload.upload_id} was made for ${upload.model}, not ${model.plural}`, { path: 'upload_id' });
+  }
+  const format = importFormatOf(upload.filename);
+  const object = await deps.files.head(upload.key);
+  if (!object) {
+    throw new ValidationError(`nothing was uploaded for upload_id ${upload.upload_id}: PUT the file to the upload URL first`, { path: 'upload_id' });
+  }
+  if (object.size === 0) throw new ValidationError('the file is empty');
+  if (object.size > deps.settings.maxUploadBytes) {
+    throw new ValidationError(`the file is ${object.size} bytes; the limit for uploads is ${deps.settings.maxUploadBytes} bytes`);
+  }
+  const file: JobFile = { key: upload.key, filename: upload.filename, size: object.size, content_type: IMPORT_CONTENT_TYPES[format] };
+  return startImport(deps, input, model, deps.newId(), file);
+}
+
+function checkImportRequest(deps: Pick<JobDeps, 'models'>, input: Pick<CreateImportJobInput, 'model' | 'perms'>): ModelDefinition {
+  const model = deps.models.require(input.model);
+  requirePermission(input.perms, `${model.plural}:import`);
+  return model;
+}
+
+function checkEncoding(options: CreateImportJobInput['options']): void {
+  if (options?.encoding && !isKnownEncoding(options.encoding)) {
+    throw new ValidationError(`unknown encoding '${options.encoding}'`, { path: 'encoding' });
+  }
+}
+
+function startImport(
+  deps: Pick<JobDeps, 'jobs' | 'workflow' | 'now'>,
+  input: Omit<CreateImportJobInput, 'file'>,
+  model: ModelDefinition,
+  jobId: string,
+  file: JobFile,
+): Promise<DataJob> {
   const job = newJob(
     {
       job_id: jobId,
@@ -53,7 +113,7 @@ export async function createImportJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'wo
       model: model.plural,
       export_format: null,
       input_params: { dry_run: input.dryRun, skip_errors: input.skipErrors, ...input.options },
-      input_file: { key, filename, size: stored.size, content_type: contentType },
+      input_file: file,
     },
     deps.now(),
   );

@@ -13,6 +13,10 @@ export interface JobSettings {
   readonly downloadUrlTtlSeconds: number;
   /** Largest accepted import file on the direct (multipart) route, in bytes. */
   readonly maxDirectUploadBytes: number;
+  /** Lifetime of presigned upload URLs. */
+  readonly uploadUrlTtlSeconds: number;
+  /** Largest accepted import file uploaded with a presigned URL, in bytes. */
+  readonly maxUploadBytes: number;
 }
 
 /** Everything the job use cases need, as ports. Each use case takes only the part it uses. */
@@ -36,4 +40,7 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   exportSegments: 4,
   downloadUrlTtlSeconds: 900,
   maxDirectUploadBytes: 6 * 1024 * 1024,
+  uploadUrlTtlSeconds: 900,
+  // A single S3 PUT stores at most 5 GiB.
+  maxUploadBytes: 5 * 1024 * 1024 * 1024,
 };

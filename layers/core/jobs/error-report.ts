@@ -3,7 +3,8 @@ import type { ExportColumn } from '../formats/types';
 import type { DataJob, JobFile, RowError } from './data-job';
 import type { JobDeps } from './deps';
 import { fileKeys } from './file-keys';
-import { IMPORT_CONTENT_TYPES, jobInputFormat, readInput } from './import-format';
+import { readChunkRows } from './chunk-rows';
+import { IMPORT_CONTENT_TYPES, jobInputFormat } from './import-format';
 import type { ImportManifest } from './import-workflow';
 import { readJson } from './json-files';
 
@@ -15,8 +16,8 @@ export const ERRORS_COLUMN = 'errors';
  * `errors` column describing every problem of the row — fix the values, delete the column or not,
  * and import the file again.
  *
- * 1. Stream the input once more; keep only the failed rows.
- * 2. Load each chunk's errors as its rows go by (memory holds one chunk's errors at a time).
+ * 1. Stream each chunk's rows (as the prepare step normalized them); keep only the failed rows.
+ * 2. Load each chunk's errors with its rows (memory holds one chunk's errors at a time).
  * 3. Stream the report next to the input.
  */
 export async function writeErrorReport(
@@ -34,20 +35,15 @@ export async function writeErrorReport(
   const duplicates = groupByRow(options.duplicateErrors);
   let rows = 0;
   try {
-    let chunk = -1;
-    let chunkErrors = new Map<number, RowError[]>();
-    const firstDataRow = manifest.chunks[0]?.firstRow ?? Number.POSITIVE_INFINITY;
-    for await (const row of readInput(deps, job)) {
-      if (row.row < firstDataRow) continue;
-      while (chunk < manifest.chunks.length - 1 && (chunk === -1 || row.row > manifest.chunks[chunk]!.lastRow)) {
-        chunk += 1;
-        chunkErrors = groupByRow(await readJson<RowError[]>(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, manifest.chunks[chunk]!.index)));
+    for (const chunk of manifest.chunks) {
+      const chunkErrors = groupByRow(await readJson<RowError[]>(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, chunk.index)));
+      for await (const row of readChunkRows(deps.files, job, chunk.index)) {
+        if (!options.failedRows.has(row.row)) continue;
+        const errors = [...(chunkErrors.get(row.row) ?? []), ...(duplicates.get(row.row) ?? [])].sort((a, b) => options.columnIndex(a) - options.columnIndex(b));
+        const cells = manifest.header.map((_, i) => row.cells[i] ?? '');
+        await writer.writeRow([...cells, describeErrors(errors)]);
+        rows += 1;
       }
-      if (!options.failedRows.has(row.row)) continue;
-      const errors = [...(chunkErrors.get(row.row) ?? []), ...(duplicates.get(row.row) ?? [])].sort((a, b) => options.columnIndex(a) - options.columnIndex(b));
-      const cells = manifest.header.map((_, i) => row.cells[i] ?? '');
-      await writer.writeRow([...cells, describeErrors(errors)]);
-      rows += 1;
     }
     await writer.end();
   } catch (error) {

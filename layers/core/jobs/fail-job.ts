@@ -1,6 +1,7 @@
 import type { WorkflowInput } from '../ports';
 import { FINAL_STATUSES, type JobStatus } from './data-job';
 import type { JobDeps } from './deps';
+import { fileKeys } from './file-keys';
 
 /** The error a state machine's Catch hands over: `{Error, Cause}`. */
 export interface CaughtError {
@@ -15,8 +16,9 @@ const OPEN_STATUSES: JobStatus[] = ['PENDING', 'QUEUED', 'RUNNING'];
  *
  * 1. Turn the caught error into a code and a readable message (Lambda errors carry a JSON cause).
  * 2. Move the job from any open status to FAILED; a job already finished is left as it is.
+ * 3. Remove the job's intermediate files.
  */
-export async function failJob(deps: Pick<JobDeps, 'jobs' | 'now'>, input: WorkflowInput & { error?: CaughtError }): Promise<void> {
+export async function failJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'now'>, input: WorkflowInput & { error?: CaughtError }): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || FINAL_STATUSES.includes(job.status)) return;
   const { code, message } = describeError(input.error);
@@ -29,6 +31,7 @@ export async function failJob(deps: Pick<JobDeps, 'jobs' | 'now'>, input: Workfl
       error: { code, message },
     },
   });
+  await deps.files.deletePrefix(fileKeys.work(input.org, input.job_id));
 }
 
 /** Extracts a stable code and a message from a Step Functions error. */

@@ -10,12 +10,21 @@ export const fileKeys = {
   manifest: (org: string, jobId: string) => `work/${org}/${jobId}/manifest.json`,
   chunkResult: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.json`,
   chunkSummary: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.summary.json`,
+  /** A chunk's data rows, normalized to JSON lines `[row, cells]` by the prepare step. */
+  chunkRows: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/rows/${chunk}.ndjson`,
   chunkErrors: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.errors.json`,
   /** The failed rows of an import, next to its input. */
   errorReport: (org: string, jobId: string, filename: string) => `imports/${org}/${jobId}/errors/${safeFilename(filename)}`,
   decision: (org: string, jobId: string) => `work/${org}/${jobId}/decision.json`,
   exportPart: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.ndjson`,
   exportPartSummary: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.json`,
+  /**
+   * A file the client PUTs straight to S3 with a presigned URL, before any job exists. The import
+   * reads it in place; the upload id sits after the organization, so it cannot reach another one.
+   */
+  upload: (org: string, uploadId: string, filename: string) => `uploads/${org}/${uploadId}/${safeFilename(filename)}`,
+  /** What the upload URL was issued for (file name, type, model, user), next to the upload. */
+  uploadMeta: (org: string, uploadId: string) => `uploads/${org}/${uploadId}/meta.json`,
   /** The output of an export. */
   exportOutput: (org: string, jobId: string, filename: string) => `exports/${org}/${jobId}/${safeFilename(filename)}`,
 };

@@ -46,16 +46,6 @@ export function readOptionsOf(params: JobInputParams): ReadOptions {
   };
 }
 
-/** The rows of one chunk, read from the job's input. */
-export async function* chunkRows(rows: AsyncIterable<ImportRow>, range: { readonly firstRow: number; readonly lastRow: number }): AsyncIterable<ImportRow> {
-  for await (const row of rows) {
-    // The header (and any row before the range) comes first; the range starts after it.
-    if (row.row < range.firstRow) continue;
-    if (row.row > range.lastRow) break;
-    yield row;
-  }
-}
-
 /** The rows of the job's input file (header first), in its format and with its read options. */
 export async function* readInput(deps: Pick<JobDeps, 'files'>, job: DataJob): AsyncIterable<ImportRow> {
   if (!job.input_file) throw new FileFormatError(`job ${job.job_id} has no input file`);

@@ -8,11 +8,15 @@ import type { DataJob, JobTotals, JobWarning, ResultLog, RowError } from './data
 import type { JobDeps } from './deps';
 import { writeErrorReport } from './error-report';
 import { fileKeys } from './file-keys';
-import { chunkRows, jobInputFormat, readInput } from './import-format';
+import { ChunkRowsWriter, readChunkRows } from './chunk-rows';
+import { jobInputFormat, readInput } from './import-format';
 import { readJson, writeJson } from './json-files';
 
 /** The most row errors kept inline on the job item; the rest are only counted. */
 export const INLINE_ROW_ERRORS_CAP = 1000;
+
+/** Rows a commit writes between two checks that the job is still running. */
+const COMMIT_BATCH_ROWS = 250;
 
 /** A chunk of an import: an inclusive range of spreadsheet rows (the header is row 1). */
 export interface ImportChunk {
@@ -73,7 +77,9 @@ type WorkflowDeps = Pick<JobDeps, 'jobs' | 'files' | 'records' | 'models' | 'set
  *
  * 1. Move the job (QUEUED, or still PENDING) → RUNNING.
  * 2. Read the header and map it to fields (a file-level problem fails the job before any write).
- * 3. Cut the data rows into chunks of `importChunkRows` rows, by spreadsheet row number.
+ * 3. Read the file once, whatever its format and encoding, and write its data rows as one small
+ *    JSON-lines file per chunk of `importChunkRows` rows: every later step reads only its own
+ *    chunk, so no step parses the file from the top again.
  * 4. Run the resource's `beforeImport` hook, write the manifest, set the progress totals.
  */
 export async function prepareImport(deps: WorkflowDeps, input: WorkflowInput): Promise<WorkflowInput & { chunks: number[] }> {
@@ -83,31 +89,48 @@ export async function prepareImport(deps: WorkflowDeps, input: WorkflowInput): P
   const resource = getResourceForModel(model);
   const size = deps.settings.importChunkRows;
   let header: string[] | undefined;
+  let mapping: HeaderMapping | undefined;
   const chunks: Array<{ index: number; firstRow: number; lastRow: number; rows: number }> = [];
-  for await (const row of readInput(deps, job)) {
-    if (!header) {
-      header = row.cells;
-      continue;
+  const rowsFile = new ChunkRowsWriter(deps.files, job);
+  try {
+    for await (const row of readInput(deps, job)) {
+      if (!header) {
+        header = row.cells;
+        mapping = mapHeader(resource, model, header);
+        continue;
+      }
+      let current = chunks.at(-1);
+      if (!current || current.rows === size) {
+        current = { index: chunks.length, firstRow: row.row, lastRow: row.row, rows: 0 };
+        chunks.push(current);
+        await rowsFile.startChunk(current.index);
+      }
+      current.lastRow = row.row;
+      current.rows += 1;
+      await rowsFile.write(row);
     }
-    let current = chunks.at(-1);
-    if (!current || current.rows === size) {
-      current = { index: chunks.length, firstRow: row.row, lastRow: row.row, rows: 0 };
-      chunks.push(current);
-    }
-    current.lastRow = row.row;
-    current.rows += 1;
+    await rowsFile.close();
+  } catch (error) {
+    await rowsFile.abort(error);
+    throw error;
   }
-  if (!header || header.every((cell) => cell.trim() === '')) throw new FileFormatError('the file is empty: it has no header row');
-  const mapping = resource.mapHeader(header);
-  if (mapping.columns.every((column) => column.field === null)) {
-    throw new FileFormatError(`no column of the header matches a field of ${model.plural}: ${header.filter(Boolean).join(', ')}`);
-  }
+  if (!header || !mapping) throw new FileFormatError('the file is empty: it has no header row');
   await resource.hooks.beforeImport?.(hookContext(deps, job));
   const rowsTotal = chunks.reduce((n, c) => n + c.rows, 0);
   const manifest: ImportManifest = { header, mapping, rowsTotal, chunks };
   await writeJson(deps.files, fileKeys.manifest(job.organization, job.job_id), manifest);
   await deps.jobs.update(job.organization, job.job_id, { progress: { rows_processed: 0, rows_total: rowsTotal, chunks_done: 0, chunks_total: chunks.length } }, ['RUNNING']);
   return { org: job.organization, job_id: job.job_id, chunks: chunks.map((c) => c.index) };
+}
+
+/** Maps the header, failing the job on a header no row could be imported with. */
+function mapHeader(resource: Resource, model: ModelDefinition, header: string[]): HeaderMapping {
+  if (header.every((cell) => cell.trim() === '')) throw new FileFormatError('the file has no header row: its first row is empty');
+  const mapping = resource.mapHeader(header);
+  if (mapping.columns.every((column) => column.field === null)) {
+    throw new FileFormatError(`no column of the header matches a field of ${model.plural}: ${header.filter(Boolean).join(', ')}`);
+  }
+  return mapping;
 }
 
 /**
@@ -167,7 +190,7 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     summary.claims.push(...validated.claims);
   };
   let batch: ImportRow[] = [];
-  for await (const row of chunkRows(readInput(deps, job), range)) {
+  for await (const row of readChunkRows(deps.files, job, range.index)) {
     batch.push(row);
     if (batch.length >= deps.settings.validateBatchRows) {
       await flush(batch);
@@ -232,7 +255,12 @@ export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): 
     await writeInBatches(deps, job, deps.models.require(plural), records.map((record) => ({ record })));
   }
   const rows = result.valid.filter((row) => row.action !== 'skip' && !rejected.has(row.row));
-  await writeInBatches(deps, job, model, rows.map((row) => ({ record: row.record, previous: row.previous })));
+  const writes = rows.map((row) => ({ record: row.record, previous: row.previous }));
+  for (let i = 0; i < writes.length; i += COMMIT_BATCH_ROWS) {
+    // A cancel takes effect between batches: nothing more is written once it has answered.
+    if (i > 0 && !(await runningJob(deps, input))) return;
+    await writeInBatches(deps, job, model, writes.slice(i, i + COMMIT_BATCH_ROWS));
+  }
 }
 
 /**
@@ -286,7 +314,7 @@ export async function finalizeImport(deps: WorkflowDeps, input: WorkflowInput & 
     finished_at: deps.now().toISOString(),
   });
   await getResourceForModel(deps.models.require(job.model)).hooks.afterImport?.(hookContext(deps, job), totals);
-  await deps.files.deletePrefix(`${fileKeys.work(job.organization, job.job_id)}chunks/`);
+  await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id));
 }
 
 function skipUnchangedOf(job: DataJob, resource: Resource): boolean {

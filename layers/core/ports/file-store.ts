@@ -13,6 +13,12 @@ export interface PresignedUrl {
   readonly expiresAt: string;
 }
 
+/** A presigned upload: the client sends `method` to `url` with exactly `headers` (they are signed). */
+export interface PresignedUpload extends PresignedUrl {
+  readonly method: 'PUT';
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** Object storage for uploaded inputs, intermediate chunk files and outputs. Keys are full paths. */
 export interface FileStore {
   /** Stores a body under a key, streaming when given a stream. Returns the stored size in bytes. */
@@ -23,6 +29,11 @@ export interface FileStore {
   head(key: string): Promise<FileInfo | undefined>;
   /** A URL that downloads the file, served as an attachment named `filename`. */
   presignDownload(key: string, options: { filename: string; expiresInSeconds: number }): Promise<PresignedUrl>;
+  /**
+   * A URL a client PUTs one file to, without passing through the API. The content type is part
+   * of the signature, so the stored object has exactly that type.
+   */
+  presignUpload(key: string, options: { contentType: string; expiresInSeconds: number }): Promise<PresignedUpload>;
   /** Deletes every key under a prefix (used to clean intermediate files). */
   deletePrefix(prefix: string): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { TabularFormat } from '../formats/types';
 import type { RowError } from '../jobs/data-job';
-import { parseValue, sameFieldValue, splitManyToMany } from '../model/codecs';
+import { parseValue, sameFieldValue, splitManyToMany, type ParseOptions } from '../model/codecs';
 import type { ModelRegistry } from '../model/define-model';
 import type { FieldDefinition, FieldValue, ModelDefinition, RecordValues, StoredRecord } from '../model/types';
 import type { RecordStore } from '../ports/record-store';
@@ -15,6 +15,7 @@ import type {
   ResourceField,
   RowHookContext,
   RowHookError,
+  RowOutcome,
   ValidatedAction,
 } from './types';
 
@@ -87,17 +88,51 @@ export interface ValidatedBatch {
   readonly related: RelatedRecord[];
 }
 
-interface MappedColumn {
-  /** Header text, or null for a cell a hook set without a column in the file. */
-  readonly column: string | null;
+/** A field (or `id`) with its column, resolved once per batch rather than per row. */
+interface SlotPlan {
+  /** Index into `BatchPlan.slots`: the field's position in the model, the last one for `id`. */
+  readonly slot: number;
   /** The field, or `'id'`. */
   readonly name: string;
+  /** Header text of the file's column, or null when the file has none (a hook may still set the cell). */
+  readonly column: string | null;
   readonly rf: ResourceField | undefined;
+  /** The model field; undefined for `id`. */
+  readonly field: FieldDefinition | undefined;
+  readonly lookup: ResolvedLookup | undefined;
+  /** The field of the related model a lookup parses its keys with. */
+  readonly keyField: FieldDefinition | undefined;
 }
 
-interface RawCell {
-  readonly column: MappedColumn;
-  text: string;
+/** What `validateRows` works out once per batch: every row shares it. */
+interface BatchPlan {
+  readonly ctx: ValidationContext;
+  /** The field that identifies stored records, or `'id'`. */
+  readonly importKey: string;
+  /** The model's fields in declaration order; a field's slot is its index here. */
+  readonly fields: readonly FieldDefinition[];
+  readonly uniqueFields: readonly FieldDefinition[];
+  /** One per model field, then one for `id`. */
+  readonly slots: readonly SlotPlan[];
+  readonly slotOf: ReadonlyMap<string, number>;
+  readonly fieldsByName: ReadonlyMap<string, ResourceField>;
+  /** The mapped columns of the file, in file order. */
+  readonly columns: ReadonlyArray<{ readonly index: number; readonly slot: SlotPlan }>;
+  /** The slots of `columns`, in file order. */
+  readonly columnSlots: readonly SlotPlan[];
+  readonly parseOptions: ParseOptions;
+  /** Natural keys are parsed leniently: a key breaking the key field's bounds is one nobody holds. */
+  readonly lenientOptions: ParseOptions;
+  /** Defaults of a new record, with null in place of factory defaults (called per record). */
+  readonly defaultValues: Readonly<RecordValues>;
+  readonly defaultFactories: readonly FieldDefinition[];
+}
+
+/** The raw cells of one row, by slot (undefined: no cell), before `beforeRow` and parsing. */
+interface RawCells {
+  readonly texts: Array<string | undefined>;
+  /** Slots `beforeRow` set without a column in the file, in the order it set them. */
+  added: SlotPlan[] | undefined;
 }
 
 /** One key of a lookup cell: the text to query and the canonical value of the key field. */
@@ -106,21 +141,28 @@ interface LookupKey {
   readonly value: FieldValue;
 }
 
+/** Every cell has all these properties (same shape), which keeps the per-row loops monomorphic. */
 interface ParsedCell {
+  readonly slot: number;
   readonly field: FieldDefinition;
   readonly column: string | null;
   readonly raw: string;
-  /** Undefined when the cell failed to parse. */
-  readonly value?: FieldValue;
-  /** Parsed keys of a lookup cell (its `value` is then set only once resolved). */
-  readonly keys?: LookupKey[];
-  readonly lookup?: ResolvedLookup;
+  /** Undefined when the cell failed to parse, and for a lookup cell (see `keys`). */
+  readonly value: FieldValue | undefined;
+  /** Parsed keys of a lookup cell, resolved per row; undefined otherwise. */
+  readonly keys: LookupKey[] | undefined;
+  /** Undefined for a plain cell and for a lookup cell whose keys failed to parse. */
+  readonly lookup: ResolvedLookup | undefined;
 }
 
 interface ParsedRow {
   readonly row: number;
   readonly id: string | null;
-  readonly cells: Map<string, ParsedCell>;
+  /** In file order, then the cells `beforeRow` added. */
+  readonly cells: ParsedCell[];
+  /** The same cells by slot. */
+  readonly bySlot: Array<ParsedCell | undefined>;
+  /** Errors of `beforeRow` and of parsing; the row's later errors are appended. */
   readonly errors: RowError[];
 }
 
@@ -150,30 +192,24 @@ interface PendingCreate {
  */
 export async function validateRows(ctx: ValidationContext, rows: readonly ImportRow[]): Promise<ValidatedBatch> {
   const { model, resource } = ctx;
-  const importKey = resource.importIdFields[0] ?? ID_COLUMN;
-  const fieldsByName = new Map(resource.fields.filter((rf) => rf.field !== null).map((rf) => [rf.field as string, rf]));
-  const mapped: Array<MappedColumn & { readonly index: number }> = [];
-  for (const c of ctx.mapping.columns) {
-    if (c.field !== null && (c.field === ID_COLUMN || model.fields[c.field])) {
-      mapped.push({ index: c.index, column: c.column, name: c.field, rf: fieldsByName.get(c.field) });
-    }
-  }
-  const columnOf = new Map(mapped.map((c) => [c.name, c.column]));
+  const plan = planBatch(ctx);
+  const { importKey } = plan;
 
-  const raws: Array<{ row: number; cells: Map<string, RawCell>; errors: RowError[] }> = [];
+  const parsed: ParsedRow[] = [];
   for (const r of rows) {
     if (isBlankRow(r)) continue;
-    const cells = new Map<string, RawCell>(mapped.map((c) => [c.name, { column: c, text: cellText(c, r.cells[c.index]) }]));
+    const raw: RawCells = { texts: rawTexts(plan, r), added: undefined };
     const errors: RowError[] = [];
     if (resource.hooks.beforeRow) {
-      const raw = rawRowView(r.row, cells, ctx, fieldsByName);
-      await resource.hooks.beforeRow(raw, rowHookContext(ctx, r.row, cells, errors));
+      const done = resource.hooks.beforeRow(rawRowView(plan, r.row, raw), rowHookContext(plan, r.row, raw, errors));
+      // Awaiting only what the hook returned: an await per row costs a microtask turn even for a
+      // synchronous hook, a sizeable share of a large import.
+      if (done !== undefined) await done;
     }
-    raws.push({ row: r.row, cells, errors });
+    // Parsing is pure, so each row is parsed as soon as its hook is done.
+    parsed.push(parseRow(plan, r.row, raw, errors));
   }
-
-  const parsed = raws.map((r) => parseRow(ctx, r.row, r.cells, r.errors));
-  const lookups = await loadLookups(ctx, parsed, importKey);
+  const lookups = await loadLookups(plan, parsed);
 
   const valid: ValidatedRow[] = [];
   const errors: RowError[] = [];
@@ -183,64 +219,77 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
   // category's parent created a few rows above), as it could when django-import-export saves row
   // by row.
   const createdInBatch = new Set<string>();
-  const createdKeys = new Map<string, string>();
+  const createdKeys = new Map(plan.uniqueFields.map((f) => [f.name, new Map<string, string>()]));
+  const keyLookups: KeyLookups = {
+    plan,
+    holders: plan.slots.map((s) => (s.lookup ? lookups.holdersOf(s.lookup.model, s.lookup.by) : undefined)),
+    created: plan.slots.map((s) => (s.lookup && s.lookup.model.plural === model.plural ? createdKeys.get(s.lookup.by) : undefined)),
+  };
+  const uniqueHolders = plan.slots.map((s) => (s.field?.unique ? lookups.holdersOf(model, s.name) : undefined));
+  const importHolders = importKey === ID_COLUMN ? undefined : lookups.holdersOf(model, importKey);
+  // Per-row outcomes of the lookup cells by slot, reset for each row (arrays, not maps per row).
+  const resolved = new Array<FieldValue | undefined>(plan.slots.length).fill(undefined);
+  const lookupErrors = new Array<RowError[] | undefined>(plan.slots.length).fill(undefined);
+  const missingNotes = new Array<string | undefined>(plan.slots.length).fill(undefined);
   let rowsWithErrors = 0;
 
   for (const p of parsed) {
-    const rowErrors = [...p.errors];
-    const error = (f: FieldDefinition, code: string, message: string): RowError => {
-      const cell = p.cells.get(f.name);
-      return { row: p.row, column: cell?.column ?? columnOf.get(f.name) ?? null, field: f.name, value: cell?.raw ?? null, code, message };
-    };
+    const parsingSucceeded = p.errors.length === 0;
+    const rowErrors = p.errors;
 
     // Identify the stored record the row is about.
     let previous: StoredRecord | undefined;
     let recordId: string;
-    if (importKey === ID_COLUMN) {
+    if (importHolders === undefined) {
       previous = p.id !== null ? lookups.own.get(p.id) : undefined;
       recordId = p.id ?? ctx.newId();
     } else {
       const keyField = model.fields[importKey] as FieldDefinition;
-      const keyCell = p.cells.get(importKey);
+      const keyCell = p.bySlot[plan.slotOf.get(importKey) as number];
       // A required key field is reported by the field checks below, like any required field.
       if ((keyCell === undefined || keyCell.value === null) && !keyField.required) {
-        rowErrors.push(error(keyField, 'required', `${labelOf(keyField)} is required to match ${model.plural}`));
+        rowErrors.push(cellError(plan, p, keyField, 'required', `${labelOf(keyField)} is required to match ${model.plural}`));
       }
-      const holder = keyCell?.value !== undefined && keyCell.value !== null ? lookups.holdersOf(model, importKey).get(String(keyCell.value)) : undefined;
+      const holder = keyCell?.value !== undefined && keyCell.value !== null ? importHolders.get(String(keyCell.value)) : undefined;
       previous = holder !== undefined ? lookups.own.get(holder) : undefined;
       recordId = holder ?? ctx.newId();
     }
 
     // Resolve natural keys into ids, applying each lookup's policy.
-    const resolved = new Map<string, FieldValue>();
-    const lookupErrors = new Map<string, RowError[]>();
-    const missingNotes = new Map<string, string>();
-    const creates: PendingCreate[] = [];
-    for (const cell of p.cells.values()) {
+    resolved.fill(undefined);
+    lookupErrors.fill(undefined);
+    missingNotes.fill(undefined);
+    let lookupFailed = false;
+    let creates: PendingCreate[] | undefined;
+    for (const cell of p.cells) {
       if (!cell.lookup || !cell.keys) continue;
-      const outcome = resolveKeys(ctx, cell, lookups, createdKeys);
-      creates.push(...outcome.creates);
-      if (outcome.errors.length > 0) {
-        lookupErrors.set(cell.field.name, outcome.errors.map(({ code, message }) => error(cell.field, code, message)));
+      const outcome = resolveKeys(keyLookups, cell);
+      if (outcome.creates) (creates ??= []).push(...outcome.creates);
+      if (outcome.errors) {
+        lookupFailed = true;
+        lookupErrors[cell.slot] = outcome.errors.map(({ code, message }) => cellError(plan, p, cell.field, code, message));
       } else {
-        resolved.set(cell.field.name, outcome.value);
-        if (outcome.dropped.length > 0) missingNotes.set(cell.field.name, `${cell.lookup.model.plural} with ${cell.lookup.by} ${outcome.dropped.map((k) => `'${k}'`).join(', ')} not found`);
+        resolved[cell.slot] = outcome.value;
+        if (outcome.dropped) missingNotes[cell.slot] = `${cell.lookup.model.plural} with ${cell.lookup.by} ${outcome.dropped.map((k) => `'${k}'`).join(', ')} not found`;
       }
     }
 
-    const values = previous ? { ...previous.values } : defaults(model);
-    for (const cell of p.cells.values()) {
-      const value = cell.lookup ? resolved.get(cell.field.name) : cell.value;
+    const values = previous ? { ...previous.values } : newRecordValues(plan);
+    for (const cell of p.cells) {
+      const value = cell.lookup ? resolved[cell.slot] : cell.value;
       if (value === undefined) continue;
       const keepDefault = !previous && value === null && cell.field.default !== undefined;
       if (!keepDefault) values[cell.field.name] = value;
     }
 
-    // On update, a field whose cell is absent keeps its stored value and is not re-checked.
-    const checked = previous ? [...p.cells.values()].map((c) => c.field) : Object.values(model.fields);
-    for (const f of checked) {
-      const cell = p.cells.get(f.name);
-      const failedLookup = lookupErrors.get(f.name);
+    // On update, a field whose cell is absent keeps its stored value and is not re-checked: the
+    // row's cells are checked; a new record checks every field of the model (slot i is field i).
+    const checkedCount = previous ? p.cells.length : plan.fields.length;
+    for (let i = 0; i < checkedCount; i += 1) {
+      const cell = previous ? p.cells[i] : p.bySlot[i];
+      const f = cell ? cell.field : (plan.fields[i] as FieldDefinition);
+      const slot = cell ? cell.slot : i;
+      const failedLookup = lookupErrors[slot];
       if (failedLookup) {
         rowErrors.push(...failedLookup);
         continue;
@@ -248,36 +297,37 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
       if (cell && !cell.lookup && cell.value === undefined) continue;
       const value = values[f.name];
       if (isBlankValue(value)) {
-        const note = missingNotes.get(f.name);
-        if (f.required) rowErrors.push(error(f, 'required', `${labelOf(f)} is required${note ? ` (${note})` : ''}`));
+        const note = missingNotes[slot];
+        if (f.required) rowErrors.push(cellError(plan, p, f, 'required', `${labelOf(f)} is required${note ? ` (${note})` : ''}`));
         continue;
       }
       if (!cell) continue;
-      if (!cell.lookup) {
-        rowErrors.push(...referenceErrors(f, value, lookups, createdInBatch, model).map((m) => error(f, 'not_found', m)));
+      if (!cell.lookup && isRelationField(f)) {
+        for (const message of referenceErrors(f, value as FieldValue, lookups, createdInBatch, model)) rowErrors.push(cellError(plan, p, f, 'not_found', message));
       }
       if (f.unique) {
         // Two rows of the file sharing a value are caught across chunks through `claims`, not here.
-        const holder = lookups.holdersOf(model, f.name).get(String(value));
+        const holder = uniqueHolders[slot]?.get(String(value));
         if (holder !== undefined && holder !== recordId) {
-          rowErrors.push(error(f, 'unique', `"${String(value)}" is already used by another ${model.name}`));
+          rowErrors.push(cellError(plan, p, f, 'unique', `"${String(value)}" is already used by another ${model.name}`));
         }
       }
-      for (const validator of f.validators ?? []) {
-        const message = validator(value, values);
-        if (message !== undefined) rowErrors.push(error(f, 'invalid', message));
+      if (f.validators) {
+        for (const validator of f.validators) {
+          const message = validator(value as FieldValue, values);
+          if (message !== undefined) rowErrors.push(cellError(plan, p, f, 'invalid', message));
+        }
       }
     }
 
-    const parsingSucceeded = p.errors.length === 0 && lookupErrors.size === 0;
-    if (parsingSucceeded && model.clean) {
+    if (parsingSucceeded && !lookupFailed && model.clean) {
       for (const problem of model.clean(values) ?? []) {
         const f = problem.field !== undefined ? model.fields[problem.field] : undefined;
         rowErrors.push({
           row: p.row,
-          column: problem.field !== undefined ? (columnOf.get(problem.field) ?? null) : null,
+          column: problem.field !== undefined ? columnOf(plan, problem.field) : null,
           field: f ? f.name : (problem.field ?? null),
-          value: f ? (p.cells.get(f.name)?.raw ?? null) : null,
+          value: f ? (cellOf(plan, p, f.name)?.raw ?? null) : null,
           code: 'clean',
           message: problem.message,
         });
@@ -285,20 +335,24 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
     }
 
     if (p.id !== null && importKey === ID_COLUMN) claims.push({ field: ID_COLUMN, value: p.id, row: p.row });
-    for (const cell of p.cells.values()) {
+    for (const cell of p.cells) {
       if (cell.field.unique && cell.value !== undefined && cell.value !== null) {
         claims.push({ field: cell.field.name, value: String(cell.value), row: p.row });
       }
     }
 
-    const unchanged = previous !== undefined && ctx.skipUnchanged && Object.values(model.fields).every((f) => sameFieldValue(f, values[f.name], previous.values[f.name]));
+    const unchanged = previous !== undefined && ctx.skipUnchanged && plan.fields.every((f) => sameFieldValue(f, values[f.name], previous.values[f.name]));
     const action: ValidatedAction = !previous ? 'new' : unchanged ? 'skip' : 'update';
     if (resource.hooks.afterRow) {
       const hookErrors: RowError[] = [];
-      await resource.hooks.afterRow(
-        { row: p.row, action, values, ...(previous ? { previous } : {}), errors: [...rowErrors] },
-        hookContext(ctx, p.row, hookErrors, (field) => ({ column: columnOf.get(field) ?? null, value: p.cells.get(field)?.raw ?? null })),
+      const outcome: RowOutcome = previous
+        ? { row: p.row, action, values, previous, errors: rowErrors.slice() }
+        : { row: p.row, action, values, errors: rowErrors.slice() };
+      const done = resource.hooks.afterRow(
+        outcome,
+        hookContext(ctx, p.row, hookErrors, (field) => ({ column: columnOf(plan, field), value: cellOf(plan, p, field)?.raw ?? null })),
       );
+      if (done !== undefined) await done;
       rowErrors.push(...hookErrors);
     }
 
@@ -308,11 +362,11 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
       continue;
     }
     createdInBatch.add(recordId);
-    for (const f of Object.values(model.fields)) {
+    for (const f of plan.uniqueFields) {
       const value = values[f.name];
-      if (f.unique && value !== null && value !== undefined) createdKeys.set(`${model.plural}\u0000${f.name}\u0000${String(value)}`, recordId);
+      if (value !== null && value !== undefined) createdKeys.get(f.name)?.set(String(value), recordId);
     }
-    for (const create of creates) {
+    for (const create of creates ?? []) {
       if (!related.has(create.id)) related.set(create.id, { model: create.lookup.model.plural, record: relatedRecord(ctx, create) });
     }
     if (action === 'skip' && previous) {
@@ -357,20 +411,98 @@ export function findDuplicateClaims(
   return errors;
 }
 
-/** A cell's text as the user meant it: exports protect text cells against formulas with a `'`. */
-function cellText(column: MappedColumn, text: string | undefined): string {
-  const raw = text ?? '';
-  return column.rf?.type === 'string' ? restoreNeutralizedText(raw) : raw;
+/** Resolves the columns, field lists, defaults and parse options every row of the batch shares. */
+function planBatch(ctx: ValidationContext): BatchPlan {
+  const { model, resource } = ctx;
+  const fields = Object.values(model.fields);
+  const fieldsByName = new Map(resource.fields.filter((rf) => rf.field !== null).map((rf) => [rf.field as string, rf]));
+  const names = [...fields.map((f) => f.name), ID_COLUMN];
+  const slotOf = new Map(names.map((name, slot) => [name, slot]));
+  const headerOf = new Map<string, string>();
+  for (const c of ctx.mapping.columns) if (c.field !== null && slotOf.has(c.field)) headerOf.set(c.field, c.column);
+  const slots = names.map((name, slot): SlotPlan => {
+    const rf = fieldsByName.get(name);
+    const lookup = rf?.lookup;
+    return {
+      slot,
+      name,
+      column: headerOf.get(name) ?? null,
+      rf,
+      field: name === ID_COLUMN ? undefined : model.fields[name],
+      lookup,
+      keyField: lookup ? lookup.model.fields[lookup.by] : undefined,
+    };
+  });
+  const columns: Array<{ index: number; slot: SlotPlan }> = [];
+  for (const c of ctx.mapping.columns) {
+    const slot = c.field !== null ? slotOf.get(c.field) : undefined;
+    if (slot !== undefined) columns.push({ index: c.index, slot: slots[slot] as SlotPlan });
+  }
+  const defaultValues: RecordValues = {};
+  for (const f of fields) defaultValues[f.name] = f.default === undefined || typeof f.default === 'function' ? null : f.default;
+  return {
+    ctx,
+    importKey: resource.importIdFields[0] ?? ID_COLUMN,
+    fields,
+    uniqueFields: fields.filter((f) => f.unique),
+    slots,
+    slotOf,
+    fieldsByName,
+    columns,
+    columnSlots: columns.map((c) => c.slot),
+    parseOptions: { sourceFormat: ctx.sourceFormat },
+    lenientOptions: { sourceFormat: ctx.sourceFormat, lenient: true },
+    defaultValues,
+    defaultFactories: fields.filter((f) => typeof f.default === 'function'),
+  };
 }
 
-function rawRowView(
-  row: number,
-  cells: Map<string, RawCell>,
-  ctx: ValidationContext,
-  fieldsByName: ReadonlyMap<string, ResourceField>,
-): RawImportRow {
+/** The values of a new record before its cells: every field's default, or null. */
+function newRecordValues(plan: BatchPlan): RecordValues {
+  // A copy of the precomputed defaults (same key order as `defaults`); factories run per record.
+  const values = { ...plan.defaultValues };
+  for (const f of plan.defaultFactories) values[f.name] = (f.default as () => FieldValue)();
+  return values;
+}
+
+/** The mapped cells of a row by slot, as the user meant them. */
+function rawTexts(plan: BatchPlan, row: ImportRow): Array<string | undefined> {
+  const texts = new Array<string | undefined>(plan.slots.length).fill(undefined);
+  for (const { index, slot } of plan.columns) texts[slot.slot] = cellText(slot, row.cells[index]);
+  return texts;
+}
+
+/** A cell's text as the user meant it: exports protect text cells against formulas with a `'`. */
+function cellText(slot: SlotPlan, text: string | undefined): string {
+  const raw = text ?? '';
+  return slot.rf?.type === 'string' ? restoreNeutralizedText(raw) : raw;
+}
+
+/** The column a field's errors point at: its header text, or null when the file has none. */
+function columnOf(plan: BatchPlan, name: string): string | null {
+  const slot = plan.slotOf.get(name);
+  return slot !== undefined ? (plan.slots[slot] as SlotPlan).column : null;
+}
+
+function cellOf(plan: BatchPlan, p: ParsedRow, name: string): ParsedCell | undefined {
+  const slot = plan.slotOf.get(name);
+  return slot !== undefined ? p.bySlot[slot] : undefined;
+}
+
+/** An error of one field of a parsed row, pointing at its cell. */
+function cellError(plan: BatchPlan, p: ParsedRow, f: FieldDefinition, code: string, message: string): RowError {
+  const cell = cellOf(plan, p, f.name);
+  return { row: p.row, column: cell?.column ?? columnOf(plan, f.name), field: f.name, value: cell?.raw ?? null, code, message };
+}
+
+function rawRowView(plan: BatchPlan, row: number, raw: RawCells): RawImportRow {
+  const { ctx, fieldsByName, slotOf } = plan;
+  const slotWithCell = (name: string): number | undefined => {
+    const slot = slotOf.get(name);
+    return slot !== undefined && raw.texts[slot] !== undefined ? slot : undefined;
+  };
   const resolve = (name: string): string | undefined => {
-    if (cells.has(name) || fieldsByName.has(name)) return name;
+    if (slotWithCell(name) !== undefined || fieldsByName.has(name)) return name;
     const normalized = normalizeHeader(name);
     const inFile = ctx.mapping.columns.find((c) => c.field !== null && normalizeHeader(c.column) === normalized);
     if (inFile) return inFile.field as string;
@@ -381,22 +513,28 @@ function rawRowView(
     row,
     get: (name) => {
       const field = resolve(name);
-      return field !== undefined ? cells.get(field)?.text : undefined;
+      const slot = field !== undefined ? slotWithCell(field) : undefined;
+      return slot !== undefined ? raw.texts[slot] : undefined;
     },
     set: (name, text) => {
       const field = resolve(name);
       const rf = field !== undefined ? fieldsByName.get(field) : undefined;
-      if (field === undefined || !rf?.importable) throw new Error(`'${name}' is not an importable column of the ${ctx.model.plural} resource`);
-      const cell = cells.get(field);
-      if (cell) cell.text = text;
-      else cells.set(field, { column: { column: null, name: field, rf }, text });
+      const slot = field !== undefined ? slotOf.get(field) : undefined;
+      if (field === undefined || !rf?.importable || slot === undefined) throw new Error(`'${name}' is not an importable column of the ${ctx.model.plural} resource`);
+      if (raw.texts[slot] === undefined) (raw.added ??= []).push(plan.slots[slot] as SlotPlan);
+      raw.texts[slot] = text;
     },
-    fields: () => [...cells.keys()],
+    fields: () => [...plan.columnSlots, ...(raw.added ?? [])].map((s) => s.name),
   };
 }
 
-function rowHookContext(ctx: ValidationContext, row: number, cells: Map<string, RawCell>, errors: RowError[]): RowHookContext {
-  return hookContext(ctx, row, errors, (field) => ({ column: cells.get(field)?.column.column ?? null, value: cells.get(field)?.text ?? null }));
+function rowHookContext(plan: BatchPlan, row: number, raw: RawCells, errors: RowError[]): RowHookContext {
+  return hookContext(plan.ctx, row, errors, (field) => {
+    const slot = plan.slotOf.get(field);
+    const text = slot !== undefined ? raw.texts[slot] : undefined;
+    // A cell `beforeRow` added has no column: its slot's header is null.
+    return { column: text !== undefined ? (plan.slots[slot as number] as SlotPlan).column : null, value: text ?? null };
+  });
 }
 
 function hookContext(
@@ -418,83 +556,97 @@ function hookContext(
   };
 }
 
-function parseRow(ctx: ValidationContext, row: number, raw: Map<string, RawCell>, hookErrors: RowError[]): ParsedRow {
-  const cells = new Map<string, ParsedCell>();
-  const errors: RowError[] = [...hookErrors];
+function parseRow(plan: BatchPlan, row: number, raw: RawCells, errors: RowError[]): ParsedRow {
+  const cells: ParsedCell[] = [];
+  const bySlot = new Array<ParsedCell | undefined>(plan.slots.length).fill(undefined);
   let id: string | null = null;
-  const options = { sourceFormat: ctx.sourceFormat };
-  for (const [name, { column, text }] of raw) {
-    if (name === ID_COLUMN) {
-      id = text.trim() === '' ? null : text.trim();
+  const order = raw.added ? [...plan.columnSlots, ...raw.added] : plan.columnSlots;
+  for (const slot of order) {
+    const text = raw.texts[slot.slot] as string;
+    if (slot.field === undefined) {
+      const trimmed = text.trim();
+      id = trimmed === '' ? null : trimmed;
       continue;
     }
-    const field = ctx.model.fields[name] as FieldDefinition;
-    const lookup = column.rf?.lookup;
-    const fail = (code: string, message: string): void => {
-      cells.set(name, { field, column: column.column, raw: text });
-      errors.push({ row, column: column.column, field: name, value: text, code, message });
-    };
-    if (lookup) {
-      const keyField = lookup.model.fields[lookup.by] as FieldDefinition;
-      const texts = field.type === 'many_to_many' ? splitManyToMany(text) : text.trim() === '' ? [] : [text];
-      const keys: LookupKey[] = [];
-      let failed = false;
-      for (const keyText of texts) {
-        // Lenient: a key that breaks the key field's bounds is simply one nobody holds.
-        const result = parseValue(keyField, keyText, { ...options, lenient: true });
-        if (!result.ok) {
-          fail(result.code, `${lookup.model.plural} ${lookup.by}: ${result.message}`);
-          failed = true;
-          break;
-        }
-        if (result.value !== null) keys.push({ text: String(result.value), value: result.value });
-      }
-      if (!failed) cells.set(name, { field, column: column.column, raw: text, keys, lookup });
-      continue;
-    }
-    const result = parseValue(field, text, options);
-    if (result.ok) cells.set(name, { field, column: column.column, raw: text, value: result.value });
-    else fail(result.code, result.message);
+    const cell = slot.lookup ? parseLookupCell(plan, row, slot, text, errors) : parseFieldCell(plan, row, slot, text, errors);
+    cells.push(cell);
+    bySlot[slot.slot] = cell;
   }
-  return { row, id, cells, errors };
+  return { row, id, cells, bySlot, errors };
+}
+
+function parsedCell(slot: SlotPlan, raw: string, value: FieldValue | undefined, keys?: LookupKey[], lookup?: ResolvedLookup): ParsedCell {
+  return { slot: slot.slot, field: slot.field as FieldDefinition, column: slot.column, raw, value, keys, lookup };
+}
+
+function parseFieldCell(plan: BatchPlan, row: number, slot: SlotPlan, text: string, errors: RowError[]): ParsedCell {
+  const result = parseValue(slot.field as FieldDefinition, text, plan.parseOptions);
+  if (result.ok) return parsedCell(slot, text, result.value);
+  errors.push({ row, column: slot.column, field: slot.name, value: text, code: result.code, message: result.message });
+  return parsedCell(slot, text, undefined);
+}
+
+function parseLookupCell(plan: BatchPlan, row: number, slot: SlotPlan, text: string, errors: RowError[]): ParsedCell {
+  const lookup = slot.lookup as ResolvedLookup;
+  const texts = slot.field?.type === 'many_to_many' ? splitManyToMany(text) : text.trim() === '' ? [] : [text];
+  const keys: LookupKey[] = [];
+  for (const keyText of texts) {
+    // Lenient: a key that breaks the key field's bounds is simply one nobody holds.
+    const result = parseValue(slot.keyField as FieldDefinition, keyText, plan.lenientOptions);
+    if (!result.ok) {
+      errors.push({ row, column: slot.column, field: slot.name, value: text, code: result.code, message: `${lookup.model.plural} ${lookup.by}: ${result.message}` });
+      return parsedCell(slot, text, undefined);
+    }
+    if (result.value !== null) keys.push({ text: String(result.value), value: result.value });
+  }
+  return parsedCell(slot, text, undefined, keys, lookup);
 }
 
 interface Lookups {
   /** Stored records of the imported model the rows identify. */
   readonly own: Map<string, StoredRecord>;
-  /** Referenced model plural → ids found in the store (references by id). */
-  readonly referenced: Map<string, Set<string>>;
+  /** Referenced model plural → records found in the store (references by id). */
+  readonly referenced: ReadonlyMap<string, ReadonlyMap<string, StoredRecord>>;
   /** Holders of unique values: model plural + field → value → id. */
   holdersOf(model: ModelDefinition, field: string): Map<string, string>;
 }
 
 /** One query per model for ids and one per (model, unique field) for values, however many rows. */
-async function loadLookups(ctx: ValidationContext, rows: readonly ParsedRow[], importKey: string): Promise<Lookups> {
+async function loadLookups(plan: BatchPlan, rows: readonly ParsedRow[]): Promise<Lookups> {
+  const { ctx, importKey } = plan;
   const { org, model, store } = ctx;
   const idQueries = new Map<string, { model: ModelDefinition; ids: Set<string> }>();
   const uniqueQueries = new Map<string, { model: ModelDefinition; field: string; values: Set<string> }>();
-  const wantIds = (target: ModelDefinition, ids: Iterable<string>): void => {
+  const idsOf = (target: ModelDefinition): Set<string> => {
     const entry = idQueries.get(target.plural) ?? { model: target, ids: new Set<string>() };
-    for (const id of ids) entry.ids.add(id);
     idQueries.set(target.plural, entry);
+    return entry.ids;
   };
-  const wantHolders = (target: ModelDefinition, field: string, values: Iterable<string>): void => {
+  const valuesOf = (target: ModelDefinition, field: string): Set<string> => {
     const key = `${target.plural}\u0000${field}`;
     const entry = uniqueQueries.get(key) ?? { model: target, field, values: new Set<string>() };
-    for (const value of values) entry.values.add(value);
     uniqueQueries.set(key, entry);
+    return entry.values;
   };
+  // The query sets by slot, found once per batch (queries are still created in first-use order).
+  const keySets: Array<Set<string> | undefined> = [];
+  const referenceSets: Array<Set<string> | undefined> = [];
+  const uniqueSets: Array<Set<string> | undefined> = [];
   for (const r of rows) {
-    if (r.id !== null && importKey === ID_COLUMN) wantIds(model, [r.id]);
-    for (const cell of r.cells.values()) {
+    if (r.id !== null && importKey === ID_COLUMN) idsOf(model).add(r.id);
+    for (const cell of r.cells) {
       const f = cell.field;
       if (cell.lookup && cell.keys && cell.keys.length > 0) {
-        wantHolders(cell.lookup.model, cell.lookup.by, cell.keys.map((k) => k.text));
+        const values = (keySets[cell.slot] ??= valuesOf(cell.lookup.model, cell.lookup.by));
+        for (const key of cell.keys) values.add(key.text);
         continue;
       }
       if (cell.value === undefined || isBlankValue(cell.value)) continue;
-      if (!cell.lookup && (f.type === 'foreign_key' || f.type === 'many_to_many')) wantIds(ctx.registry.require(f.to as string), referencedIds(cell.value));
-      if (f.unique) wantHolders(model, f.name, [String(cell.value)]);
+      if (!cell.lookup && isRelationField(f)) {
+        const ids = (referenceSets[cell.slot] ??= idsOf(ctx.registry.require(f.to as string)));
+        for (const id of referencedIds(cell.value)) ids.add(id);
+      }
+      if (f.unique) (uniqueSets[cell.slot] ??= valuesOf(model, f.name)).add(String(cell.value));
     }
   }
   const [idEntries, uniqueEntries] = await Promise.all([
@@ -510,53 +662,73 @@ async function loadLookups(ctx: ValidationContext, rows: readonly ParsedRow[], i
     const matched = [...new Set(holdersOf(model, importKey).values())].filter((id) => !own.has(id));
     if (matched.length > 0) own = new Map([...own, ...(await store.getByIds(org, model, matched))]);
   }
-  const referenced = new Map([...loaded].map(([plural, found]) => [plural, new Set(found.keys())]));
-  return { own, referenced, holdersOf };
+  // `own` is a new map when it grew, so `loaded` holds exactly what the id queries found.
+  return { own, referenced: loaded, holdersOf };
+}
+
+/** What `resolveKeys` needs from the batch, by slot of the lookup column. */
+interface KeyLookups {
+  readonly plan: BatchPlan;
+  /** Holders of the lookup's key values in the store. */
+  readonly holders: ReadonlyArray<Map<string, string> | undefined>;
+  /** Key values valid rows of this batch hold, when the lookup points at the imported model. */
+  readonly created: ReadonlyArray<Map<string, string> | undefined>;
 }
 
 interface KeyResolution {
   /** The field's value: an id, ids, or null. */
   readonly value: FieldValue;
-  /** `not_found` (or key parse) errors under the `error` and `create` policies. */
-  readonly errors: Array<{ code: string; message: string }>;
-  /** Keys dropped under the `empty` policy. */
-  readonly dropped: string[];
-  readonly creates: PendingCreate[];
+  /** `not_found` (or key parse) errors under the `error` and `create` policies; undefined when none. */
+  readonly errors?: Array<{ code: string; message: string }>;
+  /** Keys dropped under the `empty` policy; undefined when none. */
+  readonly dropped?: string[];
+  /** Undefined when none. */
+  readonly creates?: PendingCreate[];
 }
 
-function resolveKeys(ctx: ValidationContext, cell: ParsedCell, lookups: Lookups, createdKeys: ReadonlyMap<string, string>): KeyResolution {
+function resolveKeys(batch: KeyLookups, cell: ParsedCell): KeyResolution {
+  const { ctx } = batch.plan;
   const lookup = cell.lookup as ResolvedLookup;
-  const keys = cell.keys ?? [];
-  const holders = lookups.holdersOf(lookup.model, lookup.by);
+  const holders = batch.holders[cell.slot];
+  const created = batch.created[cell.slot];
   const ids: string[] = [];
-  const errors: Array<{ code: string; message: string }> = [];
-  const dropped: string[] = [];
-  const creates: PendingCreate[] = [];
-  for (const key of keys) {
-    const found = holders.get(key.text) ?? createdKeys.get(`${lookup.model.plural}\u0000${lookup.by}\u0000${key.text}`);
+  // Allocated only when needed: most keys are found.
+  let errors: Array<{ code: string; message: string }> | undefined;
+  let dropped: string[] | undefined;
+  let creates: PendingCreate[] | undefined;
+  for (const key of cell.keys ?? []) {
+    const found = holders?.get(key.text) ?? created?.get(key.text);
     if (found !== undefined) {
       ids.push(found);
       continue;
     }
     if (lookup.onMissing === 'empty') {
-      dropped.push(key.text);
+      (dropped ??= []).push(key.text);
     } else if (lookup.onMissing === 'create') {
       // The created record must be valid: check the key strictly (length, bounds).
-      const strict = parseValue(lookup.model.fields[lookup.by] as FieldDefinition, key.text, { sourceFormat: ctx.sourceFormat });
+      const strict = parseValue(lookup.model.fields[lookup.by] as FieldDefinition, key.text, batch.plan.parseOptions);
       if (!strict.ok) {
-        errors.push({ code: strict.code, message: `cannot create ${lookup.model.plural} with ${lookup.by} '${key.text}': ${strict.message}` });
+        (errors ??= []).push({ code: strict.code, message: `cannot create ${lookup.model.plural} with ${lookup.by} '${key.text}': ${strict.message}` });
         continue;
       }
       const id = relatedRecordId(ctx.org, lookup.model, lookup.by, key.text);
-      creates.push({ lookup, id, key });
+      (creates ??= []).push({ lookup, id, key });
       ids.push(id);
     } else {
-      errors.push({ code: 'not_found', message: `${lookup.model.plural} with ${lookup.by} '${key.text}' not found` });
+      (errors ??= []).push({ code: 'not_found', message: `${lookup.model.plural} with ${lookup.by} '${key.text}' not found` });
     }
   }
-  const distinct = [...new Set(ids)];
-  const value: FieldValue = cell.field.type === 'many_to_many' ? distinct : (distinct[0] ?? null);
+  const value: FieldValue = cell.field.type === 'many_to_many' ? distinct(ids) : (ids[0] ?? null);
   return { value, errors, dropped, creates };
+}
+
+/** The ids without repeats, in first-seen order (a loop: lists are short, a Set costs more). */
+function distinct(ids: string[]): string[] {
+  if (ids.length < 2) return ids;
+  if (ids.length > 16) return [...new Set(ids)];
+  const unique: string[] = [];
+  for (const id of ids) if (!unique.includes(id)) unique.push(id);
+  return unique;
 }
 
 function relatedRecord(ctx: ValidationContext, create: PendingCreate): StoredRecord {
@@ -576,12 +748,15 @@ function referenceErrors(
   createdInBatch: ReadonlySet<string>,
   model: ModelDefinition,
 ): string[] {
-  if (f.type !== 'foreign_key' && f.type !== 'many_to_many') return [];
   const target = f.to as string;
   const found = lookups.referenced.get(target);
   return referencedIds(value)
     .filter((id) => !found?.has(id) && !(target === model.plural && createdInBatch.has(id)))
     .map((id) => `${target} '${id}' not found`);
+}
+
+function isRelationField(f: FieldDefinition): boolean {
+  return f.type === 'foreign_key' || f.type === 'many_to_many';
 }
 
 function referencedIds(value: FieldValue): string[] {
@@ -599,7 +774,16 @@ function defaults(model: ModelDefinition): RecordValues {
 }
 
 function isBlankRow(row: ImportRow): boolean {
-  return row.cells.every((cell) => cell.trim() === '');
+  return row.cells.every(isBlankText);
+}
+
+/** Whether a cell is empty or white space only, as `trim` sees it. */
+function isBlankText(text: string): boolean {
+  // Printable ASCII is never white space: most cells are decided by their first character
+  // without trimming a copy of the text.
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f) return false;
+  return text.trim() === '';
 }
 
 function isBlankValue(value: FieldValue | undefined): boolean {
