@@ -52,6 +52,10 @@ export class StorageStack extends cdk.Stack {
         // Export assembly uses multipart uploads; a crashed one must not bill forever.
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: cdk.Duration.days(7) },
         { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: cdk.Duration.days(30) },
+        // Intermediate files of a job that was cancelled or crashed before cleaning up.
+        { id: 'expire-work-files', prefix: 'work/', expiration: cdk.Duration.days(3) },
+        // Presigned uploads that never became an import.
+        { id: 'expire-unused-uploads', prefix: 'uploads/', expiration: cdk.Duration.days(7) },
       ],
     });
 

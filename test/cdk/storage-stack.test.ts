@@ -70,6 +70,17 @@ describe('StorageStack', () => {
     });
   });
 
+  it('files bucket expires abandoned work files and unused uploads', () => {
+    templates.storage.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'expire-work-files', Prefix: 'work/', ExpirationInDays: 3, Status: 'Enabled' }),
+          Match.objectLike({ Id: 'expire-unused-uploads', Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' }),
+        ]),
+      },
+    });
+  });
+
   it('JWT secret is generated and retained', () => {
     templates.storage.hasResource('AWS::SecretsManager::Secret', {
       Properties: Match.objectLike({
