@@ -90,7 +90,7 @@ export interface ValidatedBatch {
 
 /** A field (or `id`) with its column, resolved once per batch rather than per row. */
 interface SlotPlan {
-  /** Index into `BatchPlan.slots`: the field's position in the model, the last one for `id`. */
+  /** Index into `BatchPlan.slots` and the per-row arrays: the field's position in the model, the last one for `id`. */
   readonly slot: number;
   /** The field, or `'id'`. */
   readonly name: string;
@@ -120,6 +120,8 @@ interface BatchPlan {
   readonly columns: ReadonlyArray<{ readonly index: number; readonly slot: SlotPlan }>;
   /** The slots of `columns`, in file order. */
   readonly columnSlots: readonly SlotPlan[];
+  /** The slots of `columns` but the id: the cells of a row `beforeRow` added none to. */
+  readonly cellSlots: readonly SlotPlan[];
   readonly parseOptions: ParseOptions;
   /** Natural keys are parsed leniently: a key breaking the key field's bounds is one nobody holds. */
   readonly lenientOptions: ParseOptions;
@@ -128,42 +130,67 @@ interface BatchPlan {
   readonly defaultFactories: readonly FieldDefinition[];
 }
 
-/** The raw cells of one row, by slot (undefined: no cell), before `beforeRow` and parsing. */
+/** The raw cells of one row, by slot (undefined: no cell), while `beforeRow` runs. */
 interface RawCells {
   readonly texts: Array<string | undefined>;
   /** Slots `beforeRow` set without a column in the file, in the order it set them. */
   added: SlotPlan[] | undefined;
+  /** Errors `beforeRow` reported. */
+  errors: RowError[] | undefined;
 }
+
+/*
+ * Parsed rows wait in memory until the batch's lookups are loaded. They keep their cells in
+ * arrays by slot, in class instances and arrays built with `new Array` rather than in maps and
+ * object or array literals: fewer objects to allocate and copy, and V8 pretenures literals whose
+ * objects all survive a young-generation GC. Parsed rows all survive the first GC of a batch, and
+ * once their literals were allocated straight in the old generation, every batch's garbage piled
+ * up there and kept young objects alive (validation ran about a third slower).
+ */
 
 /** One key of a lookup cell: the text to query and the canonical value of the key field. */
-interface LookupKey {
+class LookupKey {
   readonly text: string;
   readonly value: FieldValue;
+
+  constructor(text: string, value: FieldValue) {
+    this.text = text;
+    this.value = value;
+  }
 }
 
-/** Every cell has all these properties (same shape), which keeps the per-row loops monomorphic. */
-interface ParsedCell {
-  readonly slot: number;
-  readonly field: FieldDefinition;
-  readonly column: string | null;
-  readonly raw: string;
-  /** Undefined when the cell failed to parse, and for a lookup cell (see `keys`). */
-  readonly value: FieldValue | undefined;
-  /** Parsed keys of a lookup cell, resolved per row; undefined otherwise. */
-  readonly keys: LookupKey[] | undefined;
-  /** Undefined for a plain cell and for a lookup cell whose keys failed to parse. */
-  readonly lookup: ResolvedLookup | undefined;
-}
-
-interface ParsedRow {
+/** A row after parsing; per-cell arrays are indexed by slot. */
+class ParsedRow {
   readonly row: number;
   readonly id: string | null;
-  /** In file order, then the cells `beforeRow` added. */
-  readonly cells: ParsedCell[];
-  /** The same cells by slot. */
-  readonly bySlot: Array<ParsedCell | undefined>;
-  /** Errors of `beforeRow` and of parsing; the row's later errors are appended. */
-  readonly errors: RowError[];
+  /** Slots with a cell (the id aside): the file's columns, then those `beforeRow` added. */
+  readonly cells: readonly SlotPlan[];
+  /** Raw cell text (undefined: no cell). */
+  readonly raw: ReadonlyArray<string | undefined>;
+  /** Parsed values; undefined for no cell, a cell that failed to parse, and lookup cells. */
+  readonly values: ReadonlyArray<FieldValue | undefined>;
+  /** Parsed keys of the lookup cells, resolved per row; undefined when the keys failed to parse. */
+  readonly keys: ReadonlyArray<LookupKey[] | undefined>;
+  /** Errors of `beforeRow` and of parsing; undefined when none. */
+  readonly errors: RowError[] | undefined;
+
+  constructor(
+    row: number,
+    id: string | null,
+    cells: readonly SlotPlan[],
+    raw: ReadonlyArray<string | undefined>,
+    values: ReadonlyArray<FieldValue | undefined>,
+    keys: ReadonlyArray<LookupKey[] | undefined>,
+    errors: RowError[] | undefined,
+  ) {
+    this.row = row;
+    this.id = id;
+    this.cells = cells;
+    this.raw = raw;
+    this.values = values;
+    this.keys = keys;
+    this.errors = errors;
+  }
 }
 
 /** Pending creation of a related record, keyed by its deterministic id. */
@@ -198,16 +225,15 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
   const parsed: ParsedRow[] = [];
   for (const r of rows) {
     if (isBlankRow(r)) continue;
-    const raw: RawCells = { texts: rawTexts(plan, r), added: undefined };
-    const errors: RowError[] = [];
+    const raw: RawCells = { texts: rawTexts(plan, r), added: undefined, errors: undefined };
     if (resource.hooks.beforeRow) {
-      const done = resource.hooks.beforeRow(rawRowView(plan, r.row, raw), rowHookContext(plan, r.row, raw, errors));
+      const done = resource.hooks.beforeRow(rawRowView(plan, r.row, raw), rowHookContext(plan, r.row, raw));
       // Awaiting only what the hook returned: an await per row costs a microtask turn even for a
       // synchronous hook, a sizeable share of a large import.
       if (done !== undefined) await done;
     }
     // Parsing is pure, so each row is parsed as soon as its hook is done.
-    parsed.push(parseRow(plan, r.row, raw, errors));
+    parsed.push(parseRow(plan, r.row, raw));
   }
   const lookups = await loadLookups(plan, parsed);
 
@@ -227,6 +253,7 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
   };
   const uniqueHolders = plan.slots.map((s) => (s.field?.unique ? lookups.holdersOf(model, s.name) : undefined));
   const importHolders = importKey === ID_COLUMN ? undefined : lookups.holdersOf(model, importKey);
+  const keySlot = plan.slotOf.get(importKey) as number;
   // Per-row outcomes of the lookup cells by slot, reset for each row (arrays, not maps per row).
   const resolved = new Array<FieldValue | undefined>(plan.slots.length).fill(undefined);
   const lookupErrors = new Array<RowError[] | undefined>(plan.slots.length).fill(undefined);
@@ -234,8 +261,8 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
   let rowsWithErrors = 0;
 
   for (const p of parsed) {
-    const parsingSucceeded = p.errors.length === 0;
-    const rowErrors = p.errors;
+    const parsingSucceeded = p.errors === undefined;
+    const rowErrors = p.errors ?? [];
 
     // Identify the stored record the row is about.
     let previous: StoredRecord | undefined;
@@ -245,12 +272,12 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
       recordId = p.id ?? ctx.newId();
     } else {
       const keyField = model.fields[importKey] as FieldDefinition;
-      const keyCell = p.bySlot[plan.slotOf.get(importKey) as number];
+      const keyValue = p.values[keySlot];
       // A required key field is reported by the field checks below, like any required field.
-      if ((keyCell === undefined || keyCell.value === null) && !keyField.required) {
+      if ((p.raw[keySlot] === undefined || keyValue === null) && !keyField.required) {
         rowErrors.push(cellError(plan, p, keyField, 'required', `${labelOf(keyField)} is required to match ${model.plural}`));
       }
-      const holder = keyCell?.value !== undefined && keyCell.value !== null ? importHolders.get(String(keyCell.value)) : undefined;
+      const holder = keyValue !== undefined && keyValue !== null ? importHolders.get(String(keyValue)) : undefined;
       previous = holder !== undefined ? lookups.own.get(holder) : undefined;
       recordId = holder ?? ctx.newId();
     }
@@ -261,48 +288,52 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
     missingNotes.fill(undefined);
     let lookupFailed = false;
     let creates: PendingCreate[] | undefined;
-    for (const cell of p.cells) {
-      if (!cell.lookup || !cell.keys) continue;
-      const outcome = resolveKeys(keyLookups, cell);
+    for (const slot of p.cells) {
+      const keys = p.keys[slot.slot];
+      if (!slot.lookup || keys === undefined) continue;
+      const outcome = resolveKeys(keyLookups, slot, keys);
       if (outcome.creates) (creates ??= []).push(...outcome.creates);
       if (outcome.errors) {
         lookupFailed = true;
-        lookupErrors[cell.slot] = outcome.errors.map(({ code, message }) => cellError(plan, p, cell.field, code, message));
+        lookupErrors[slot.slot] = outcome.errors.map(({ code, message }) => cellError(plan, p, slot.field as FieldDefinition, code, message));
       } else {
-        resolved[cell.slot] = outcome.value;
-        if (outcome.dropped) missingNotes[cell.slot] = `${cell.lookup.model.plural} with ${cell.lookup.by} ${outcome.dropped.map((k) => `'${k}'`).join(', ')} not found`;
+        resolved[slot.slot] = outcome.value;
+        if (outcome.dropped) missingNotes[slot.slot] = `${slot.lookup.model.plural} with ${slot.lookup.by} ${outcome.dropped.map((k) => `'${k}'`).join(', ')} not found`;
       }
     }
 
     const values = previous ? { ...previous.values } : newRecordValues(plan);
-    for (const cell of p.cells) {
-      const value = cell.lookup ? resolved[cell.slot] : cell.value;
+    for (const slot of p.cells) {
+      const value = slot.lookup ? resolved[slot.slot] : p.values[slot.slot];
       if (value === undefined) continue;
-      const keepDefault = !previous && value === null && cell.field.default !== undefined;
-      if (!keepDefault) values[cell.field.name] = value;
+      const f = slot.field as FieldDefinition;
+      const keepDefault = !previous && value === null && f.default !== undefined;
+      if (!keepDefault) values[f.name] = value;
     }
 
-    // On update, a field whose cell is absent keeps its stored value and is not re-checked: the
-    // row's cells are checked; a new record checks every field of the model (slot i is field i).
+    // On update, a field whose cell is absent keeps its stored value and is not re-checked: an
+    // update checks the row's cells, a new record every field of the model (field i is slot i).
     const checkedCount = previous ? p.cells.length : plan.fields.length;
     for (let i = 0; i < checkedCount; i += 1) {
-      const cell = previous ? p.cells[i] : p.bySlot[i];
-      const f = cell ? cell.field : (plan.fields[i] as FieldDefinition);
-      const slot = cell ? cell.slot : i;
+      const slot = previous ? (p.cells[i] as SlotPlan).slot : i;
+      const f = plan.fields[slot] as FieldDefinition;
       const failedLookup = lookupErrors[slot];
       if (failedLookup) {
         rowErrors.push(...failedLookup);
         continue;
       }
-      if (cell && !cell.lookup && cell.value === undefined) continue;
+      const hasCell = p.raw[slot] !== undefined;
+      // A lookup cell whose keys parsed; a failed one counts as a plain cell that failed.
+      const isLookup = p.keys[slot] !== undefined;
+      if (hasCell && !isLookup && p.values[slot] === undefined) continue;
       const value = values[f.name];
       if (isBlankValue(value)) {
         const note = missingNotes[slot];
         if (f.required) rowErrors.push(cellError(plan, p, f, 'required', `${labelOf(f)} is required${note ? ` (${note})` : ''}`));
         continue;
       }
-      if (!cell) continue;
-      if (!cell.lookup && isRelationField(f)) {
+      if (!hasCell) continue;
+      if (!isLookup && isRelationField(f)) {
         for (const message of referenceErrors(f, value as FieldValue, lookups, createdInBatch, model)) rowErrors.push(cellError(plan, p, f, 'not_found', message));
       }
       if (f.unique) {
@@ -327,7 +358,7 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
           row: p.row,
           column: problem.field !== undefined ? columnOf(plan, problem.field) : null,
           field: f ? f.name : (problem.field ?? null),
-          value: f ? (cellOf(plan, p, f.name)?.raw ?? null) : null,
+          value: f ? (rawOf(plan, p, f.name) ?? null) : null,
           code: 'clean',
           message: problem.message,
         });
@@ -335,10 +366,9 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
     }
 
     if (p.id !== null && importKey === ID_COLUMN) claims.push({ field: ID_COLUMN, value: p.id, row: p.row });
-    for (const cell of p.cells) {
-      if (cell.field.unique && cell.value !== undefined && cell.value !== null) {
-        claims.push({ field: cell.field.name, value: String(cell.value), row: p.row });
-      }
+    for (const slot of p.cells) {
+      const value = p.values[slot.slot];
+      if (slot.field?.unique && value !== undefined && value !== null) claims.push({ field: slot.name, value: String(value), row: p.row });
     }
 
     const unchanged = previous !== undefined && ctx.skipUnchanged && plan.fields.every((f) => sameFieldValue(f, values[f.name], previous.values[f.name]));
@@ -350,7 +380,7 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
         : { row: p.row, action, values, errors: rowErrors.slice() };
       const done = resource.hooks.afterRow(
         outcome,
-        hookContext(ctx, p.row, hookErrors, (field) => ({ column: columnOf(plan, field), value: cellOf(plan, p, field)?.raw ?? null })),
+        hookContext(ctx, p.row, (error) => hookErrors.push(error), (field) => ({ column: columnOf(plan, field), value: rawOf(plan, p, field) ?? null })),
       );
       if (done !== undefined) await done;
       rowErrors.push(...hookErrors);
@@ -450,6 +480,7 @@ function planBatch(ctx: ValidationContext): BatchPlan {
     fieldsByName,
     columns,
     columnSlots: columns.map((c) => c.slot),
+    cellSlots: columns.map((c) => c.slot).filter((s) => s.field !== undefined),
     parseOptions: { sourceFormat: ctx.sourceFormat },
     lenientOptions: { sourceFormat: ctx.sourceFormat, lenient: true },
     defaultValues,
@@ -484,15 +515,15 @@ function columnOf(plan: BatchPlan, name: string): string | null {
   return slot !== undefined ? (plan.slots[slot] as SlotPlan).column : null;
 }
 
-function cellOf(plan: BatchPlan, p: ParsedRow, name: string): ParsedCell | undefined {
+/** The raw text of a field's cell (never the id's). */
+function rawOf(plan: BatchPlan, p: ParsedRow, name: string): string | undefined {
   const slot = plan.slotOf.get(name);
-  return slot !== undefined ? p.bySlot[slot] : undefined;
+  return slot !== undefined && slot < plan.fields.length ? p.raw[slot] : undefined;
 }
 
 /** An error of one field of a parsed row, pointing at its cell. */
 function cellError(plan: BatchPlan, p: ParsedRow, f: FieldDefinition, code: string, message: string): RowError {
-  const cell = cellOf(plan, p, f.name);
-  return { row: p.row, column: cell?.column ?? columnOf(plan, f.name), field: f.name, value: cell?.raw ?? null, code, message };
+  return { row: p.row, column: columnOf(plan, f.name), field: f.name, value: rawOf(plan, p, f.name) ?? null, code, message };
 }
 
 function rawRowView(plan: BatchPlan, row: number, raw: RawCells): RawImportRow {
@@ -528,8 +559,11 @@ function rawRowView(plan: BatchPlan, row: number, raw: RawCells): RawImportRow {
   };
 }
 
-function rowHookContext(plan: BatchPlan, row: number, raw: RawCells, errors: RowError[]): RowHookContext {
-  return hookContext(plan.ctx, row, errors, (field) => {
+function rowHookContext(plan: BatchPlan, row: number, raw: RawCells): RowHookContext {
+  const report = (error: RowError): void => {
+    (raw.errors ??= []).push(error);
+  };
+  return hookContext(plan.ctx, row, report, (field) => {
     const slot = plan.slotOf.get(field);
     const text = slot !== undefined ? raw.texts[slot] : undefined;
     // A cell `beforeRow` added has no column: its slot's header is null.
@@ -540,7 +574,7 @@ function rowHookContext(plan: BatchPlan, row: number, raw: RawCells, errors: Row
 function hookContext(
   ctx: ValidationContext,
   row: number,
-  errors: RowError[],
+  report: (error: RowError) => void,
   cellOf: (field: string) => { column: string | null; value: string | null },
 ): RowHookContext {
   return {
@@ -551,14 +585,15 @@ function hookContext(
     registry: ctx.registry,
     addError: (e: RowHookError) => {
       const where = e.field !== undefined ? cellOf(e.field) : { column: null, value: null };
-      errors.push({ row, column: where.column, field: e.field ?? null, value: where.value, code: e.code ?? 'invalid', message: e.message });
+      report({ row, column: where.column, field: e.field ?? null, value: where.value, code: e.code ?? 'invalid', message: e.message });
     },
   };
 }
 
-function parseRow(plan: BatchPlan, row: number, raw: RawCells, errors: RowError[]): ParsedRow {
-  const cells: ParsedCell[] = [];
-  const bySlot = new Array<ParsedCell | undefined>(plan.slots.length).fill(undefined);
+function parseRow(plan: BatchPlan, row: number, raw: RawCells): ParsedRow {
+  const values = new Array<FieldValue | undefined>(plan.slots.length).fill(undefined);
+  const keys = new Array<LookupKey[] | undefined>(plan.slots.length).fill(undefined);
+  let errors = raw.errors;
   let id: string | null = null;
   const order = raw.added ? [...plan.columnSlots, ...raw.added] : plan.columnSlots;
   for (const slot of order) {
@@ -566,40 +601,32 @@ function parseRow(plan: BatchPlan, row: number, raw: RawCells, errors: RowError[
     if (slot.field === undefined) {
       const trimmed = text.trim();
       id = trimmed === '' ? null : trimmed;
-      continue;
+    } else if (slot.lookup) {
+      const parsed = parseKeys(plan, slot, text);
+      if (Array.isArray(parsed)) keys[slot.slot] = parsed;
+      else (errors ??= []).push({ row, column: slot.column, field: slot.name, value: text, code: parsed.code, message: `${slot.lookup.model.plural} ${slot.lookup.by}: ${parsed.message}` });
+    } else {
+      const result = parseValue(slot.field, text, plan.parseOptions);
+      if (result.ok) values[slot.slot] = result.value;
+      else (errors ??= []).push({ row, column: slot.column, field: slot.name, value: text, code: result.code, message: result.message });
     }
-    const cell = slot.lookup ? parseLookupCell(plan, row, slot, text, errors) : parseFieldCell(plan, row, slot, text, errors);
-    cells.push(cell);
-    bySlot[slot.slot] = cell;
   }
-  return { row, id, cells, bySlot, errors };
+  const cells = raw.added ? order.filter((s) => s.field !== undefined) : plan.cellSlots;
+  return new ParsedRow(row, id, cells, raw.texts, values, keys, errors);
 }
 
-function parsedCell(slot: SlotPlan, raw: string, value: FieldValue | undefined, keys?: LookupKey[], lookup?: ResolvedLookup): ParsedCell {
-  return { slot: slot.slot, field: slot.field as FieldDefinition, column: slot.column, raw, value, keys, lookup };
-}
-
-function parseFieldCell(plan: BatchPlan, row: number, slot: SlotPlan, text: string, errors: RowError[]): ParsedCell {
-  const result = parseValue(slot.field as FieldDefinition, text, plan.parseOptions);
-  if (result.ok) return parsedCell(slot, text, result.value);
-  errors.push({ row, column: slot.column, field: slot.name, value: text, code: result.code, message: result.message });
-  return parsedCell(slot, text, undefined);
-}
-
-function parseLookupCell(plan: BatchPlan, row: number, slot: SlotPlan, text: string, errors: RowError[]): ParsedCell {
-  const lookup = slot.lookup as ResolvedLookup;
-  const texts = slot.field?.type === 'many_to_many' ? splitManyToMany(text) : text.trim() === '' ? [] : [text];
-  const keys: LookupKey[] = [];
+/** The natural keys of a lookup cell, or why one failed to parse. */
+function parseKeys(plan: BatchPlan, slot: SlotPlan, text: string): LookupKey[] | { code: string; message: string } {
+  const texts = slot.field?.type === 'many_to_many' ? splitManyToMany(text) : isBlankText(text) ? [] : [text];
+  // Not a `[]` literal: the list lives until the batch ends (see `ParsedRow`).
+  const keys = new Array<LookupKey>();
   for (const keyText of texts) {
     // Lenient: a key that breaks the key field's bounds is simply one nobody holds.
     const result = parseValue(slot.keyField as FieldDefinition, keyText, plan.lenientOptions);
-    if (!result.ok) {
-      errors.push({ row, column: slot.column, field: slot.name, value: text, code: result.code, message: `${lookup.model.plural} ${lookup.by}: ${result.message}` });
-      return parsedCell(slot, text, undefined);
-    }
-    if (result.value !== null) keys.push({ text: String(result.value), value: result.value });
+    if (!result.ok) return result;
+    if (result.value !== null) keys.push(new LookupKey(String(result.value), result.value));
   }
-  return parsedCell(slot, text, undefined, keys, lookup);
+  return keys;
 }
 
 interface Lookups {
@@ -634,19 +661,23 @@ async function loadLookups(plan: BatchPlan, rows: readonly ParsedRow[]): Promise
   const uniqueSets: Array<Set<string> | undefined> = [];
   for (const r of rows) {
     if (r.id !== null && importKey === ID_COLUMN) idsOf(model).add(r.id);
-    for (const cell of r.cells) {
-      const f = cell.field;
-      if (cell.lookup && cell.keys && cell.keys.length > 0) {
-        const values = (keySets[cell.slot] ??= valuesOf(cell.lookup.model, cell.lookup.by));
-        for (const key of cell.keys) values.add(key.text);
+    for (const { slot, field, lookup } of r.cells) {
+      const keys = r.keys[slot];
+      if (lookup && keys !== undefined) {
+        if (keys.length === 0) continue;
+        const values = (keySets[slot] ??= valuesOf(lookup.model, lookup.by));
+        for (const key of keys) values.add(key.text);
         continue;
       }
-      if (cell.value === undefined || isBlankValue(cell.value)) continue;
-      if (!cell.lookup && isRelationField(f)) {
-        const ids = (referenceSets[cell.slot] ??= idsOf(ctx.registry.require(f.to as string)));
-        for (const id of referencedIds(cell.value)) ids.add(id);
+      // Only plain cells that parsed have a value.
+      const value = r.values[slot];
+      if (value === undefined || isBlankValue(value)) continue;
+      const f = field as FieldDefinition;
+      if (isRelationField(f)) {
+        const ids = (referenceSets[slot] ??= idsOf(ctx.registry.require(f.to as string)));
+        for (const id of referencedIds(value)) ids.add(id);
       }
-      if (f.unique) (uniqueSets[cell.slot] ??= valuesOf(model, f.name)).add(String(cell.value));
+      if (f.unique) (uniqueSets[slot] ??= valuesOf(model, f.name)).add(String(value));
     }
   }
   const [idEntries, uniqueEntries] = await Promise.all([
@@ -686,17 +717,17 @@ interface KeyResolution {
   readonly creates?: PendingCreate[];
 }
 
-function resolveKeys(batch: KeyLookups, cell: ParsedCell): KeyResolution {
+function resolveKeys(batch: KeyLookups, slot: SlotPlan, keys: readonly LookupKey[]): KeyResolution {
   const { ctx } = batch.plan;
-  const lookup = cell.lookup as ResolvedLookup;
-  const holders = batch.holders[cell.slot];
-  const created = batch.created[cell.slot];
+  const lookup = slot.lookup as ResolvedLookup;
+  const holders = batch.holders[slot.slot];
+  const created = batch.created[slot.slot];
   const ids: string[] = [];
   // Allocated only when needed: most keys are found.
   let errors: Array<{ code: string; message: string }> | undefined;
   let dropped: string[] | undefined;
   let creates: PendingCreate[] | undefined;
-  for (const key of cell.keys ?? []) {
+  for (const key of keys) {
     const found = holders?.get(key.text) ?? created?.get(key.text);
     if (found !== undefined) {
       ids.push(found);
@@ -718,7 +749,7 @@ function resolveKeys(batch: KeyLookups, cell: ParsedCell): KeyResolution {
       (errors ??= []).push({ code: 'not_found', message: `${lookup.model.plural} with ${lookup.by} '${key.text}' not found` });
     }
   }
-  const value: FieldValue = cell.field.type === 'many_to_many' ? distinct(ids) : (ids[0] ?? null);
+  const value: FieldValue = slot.field?.type === 'many_to_many' ? distinct(ids) : (ids[0] ?? null);
   return { value, errors, dropped, creates };
 }
 
