@@ -3,11 +3,15 @@ import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from 
 type Key = Record<string, unknown>;
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Key } };
 
-const MAX_ATTEMPTS = 8;
+/**
+ * Throttling is expected while a new on-demand table warms up under hundreds of parallel chunks:
+ * wait it out (about a minute in all) rather than fail the chunk.
+ */
+const THROTTLE_ATTEMPTS = 16;
 
-/** Backoff with full jitter: 50 ms doubling, capped at 2 s. */
+/** Backoff with full jitter: 50 ms doubling, capped at 5 s. */
 export function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(2000, 50 * 2 ** attempt);
+  return Math.random() * Math.min(5000, 50 * 2 ** attempt);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,7 +28,7 @@ async function sendWithThrottleRetry<T>(send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      if (!THROTTLING_ERRORS.has((error as { name?: string }).name ?? '') || attempt + 1 >= MAX_ATTEMPTS) throw error;
+      if (!THROTTLING_ERRORS.has((error as { name?: string }).name ?? '') || attempt + 1 >= THROTTLE_ATTEMPTS) throw error;
       await sleep(backoffMs(attempt + 1));
     }
   }
@@ -38,7 +42,7 @@ export async function batchWrite(client: DynamoDBDocumentClient, tableName: stri
   for (let i = 0; i < requests.length; i += 25) {
     let pending = requests.slice(i, i + 25) as WriteRequest[];
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} item(s) unprocessed after ${MAX_ATTEMPTS} attempts`);
+      if (attempt >= THROTTLE_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} item(s) unprocessed after ${THROTTLE_ATTEMPTS} attempts`);
       if (attempt > 0) await sleep(backoffMs(attempt));
       const result = await sendWithThrottleRetry(() => client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })));
       pending = (result.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
@@ -52,7 +56,7 @@ export async function batchGet(client: DynamoDBDocumentClient, tableName: string
   for (let i = 0; i < keys.length; i += 100) {
     let pending = keys.slice(i, i + 100) as Key[];
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed after ${MAX_ATTEMPTS} attempts`);
+      if (attempt >= THROTTLE_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed after ${THROTTLE_ATTEMPTS} attempts`);
       if (attempt > 0) await sleep(backoffMs(attempt));
       const result = await sendWithThrottleRetry(() => client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } })));
       items.push(...((result.Responses?.[tableName] ?? []) as Record<string, unknown>[]));

@@ -57,8 +57,14 @@ export function invokeTask(scope: Construct, stateName: string, fn: lambda.IFunc
     payload,
     payloadResponseOnly: false,
     outputPath: '$.Payload',
+    // Lambda's own limit. Explicit because the local runner otherwise cuts a task at 60 s, and a
+    // task that outlives its Lambda should fail the state rather than wait for the execution's.
+    taskTimeout: sfn.Timeout.duration(TASK_TIMEOUT),
   });
 }
+
+/** How long one task may run: the Lambda maximum. */
+export const TASK_TIMEOUT = cdk.Duration.minutes(15);
 
 /**
  * A chunk or segment task: on top of the Lambda service retries, a failed attempt is retried

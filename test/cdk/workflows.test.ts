@@ -183,6 +183,14 @@ describe('workflows', () => {
     }
   });
 
+  it('give every task the Lambda maximum as its timeout (the local runner would cut at 60 s)', () => {
+    for (const machine of [importMachine, exportMachine]) {
+      const tasks = Object.values(allStates(machine)).filter((state) => state.Type === 'Task');
+      expect(tasks.length).toBeGreaterThan(3);
+      for (const task of tasks) expect(task).toMatchObject({ TimeoutSeconds: 900 });
+    }
+  });
+
   it('name task states uniquely across both machines (local handler keys)', () => {
     const taskNames = [importMachine, exportMachine].flatMap((m) =>
       Object.entries(allStates(m))
