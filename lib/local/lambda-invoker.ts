@@ -66,6 +66,28 @@ export interface LambdaInvokerOptions {
   readonly timeoutScale?: number;
 }
 
+/**
+ * Caps how many invocations run at once, like a Lambda account's concurrency limit: the local
+ * stack runs every function in one process, so a Distributed Map with MaxConcurrency 200 would
+ * otherwise hold 200 chunks in this process's memory at the same time.
+ */
+export function limitConcurrency(invoker: LambdaInvoker, limit: number): LambdaInvoker {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async invoke(functionLogicalId, event) {
+      if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      running += 1;
+      try {
+        return await invoker.invoke(functionLogicalId, event);
+      } finally {
+        running -= 1;
+        waiting.shift()?.();
+      }
+    },
+  };
+}
+
 /** Loads handlers with `require` (the process runs under tsx or ts-jest, so `.ts` files load as-is). */
 export function createLambdaInvoker(options: LambdaInvokerOptions): LambdaInvoker {
   const handlers = new Map<string, Handler>();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startApiServer } from './api-local';
 import { DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb-local';
 import { localJwtSecret } from './jwt-secret';
-import { createLambdaInvoker } from './lambda-invoker';
+import { createLambdaInvoker, limitConcurrency } from './lambda-invoker';
 import { buildLocalModel, LocalFunction, LocalModel } from './local-model';
 import { S3Local, startS3Local } from './s3-local';
 import { RunningServer, startSfnEndpoint } from './sfn-endpoint';
@@ -36,6 +36,11 @@ export interface LocalStackOptions {
    * @default 100
    */
   readonly executionStartDelayMs?: number;
+  /**
+   * Workflow tasks running at once in this process (the local stand-in for Lambda concurrency).
+   * @default 4 (LOCAL_WORKFLOW_CONCURRENCY)
+   */
+  readonly workflowConcurrency?: number;
   /** Templates to run instead of synthesizing the CDK app (tests). */
   readonly templates?: readonly StackTemplate[];
 }
@@ -52,6 +57,9 @@ export interface LocalStack {
   /** Stops every service (DynamoDB Local's Java process included) and restores process.env. */
   stop(): Promise<void>;
 }
+
+/** Workflow tasks run at once by default: enough to overlap DynamoDB waits on a small machine. */
+export const DEFAULT_WORKFLOW_CONCURRENCY = Number(process.env.LOCAL_WORKFLOW_CONCURRENCY ?? 4);
 
 /** Thrown when the templates cannot run locally as one process (e.g. conflicting env values). */
 export class LocalStackError extends Error {
@@ -127,7 +135,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const stepFunctions = new LocalStepFunctions({
       stateMachines: model.stateMachines,
       functions: model.functions,
-      invoker,
+      // The API keeps answering while workflow tasks queue for their concurrency.
+      invoker: limitConcurrency(invoker, options.workflowConcurrency ?? DEFAULT_WORKFLOW_CONCURRENCY),
       log,
       startDelayMs: options.executionStartDelayMs ?? 100,
     });
