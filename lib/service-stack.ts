@@ -117,6 +117,7 @@ export class ServiceStack extends cdk.Stack {
 
     this.api = new DataioApi(this, 'Api', {
       jobsTable: props.jobsTable,
+      recordsTable: props.recordsTable,
       filesBucket: props.filesBucket,
       jwtSecret: props.jwtSecret,
       importStateMachine: this.importWorkflow.stateMachine,

@@ -3,9 +3,11 @@ import { createExportJob } from '../../layers/core/jobs/create-export-job';
 import { getDeps } from '../shared/composition';
 import { withHttp } from '../shared/http';
 
+// Filters and ordering are checked against the model by the use case, which names their paths.
 const bodySchema = z.object({
   format: z.string().default('csv'),
   filters: z.unknown().optional(),
+  ordering: z.unknown().optional(),
   fields: z.array(z.string()).optional(),
 });
 
@@ -18,6 +20,7 @@ export const handler = withHttp(async ({ principal, body, path }) => {
     model: path.model_plural ?? '',
     format: body.format,
     filters: body.filters,
+    ordering: body.ordering,
     fields: body.fields,
   });
   return { statusCode: 202, body: { job_id: job.job_id, status: job.status } };

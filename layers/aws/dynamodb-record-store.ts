@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, NumberValue, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FieldDefinition, FieldValue, ModelDefinition, RecordValues, StoredRecord } from '../core/model/types';
-import type { RecordStore, RecordWrite, ScanOptions } from '../core/ports';
+import type { RecordStore, RecordWrite, ScanOptions, StoreFilter, StoreScalar } from '../core/ports';
 import { batchGet, batchWrite } from './dynamodb-batch';
 
 /**
@@ -57,6 +57,7 @@ export class DynamoDbRecordStore implements RecordStore {
   }
 
   async *scan(org: string, model: ModelDefinition, options: ScanOptions): AsyncIterable<StoredRecord[]> {
+    const filter = options.filter === undefined ? undefined : toFilterExpression(model, options.filter);
     for (let shard = options.segment; shard < RECORD_SHARDS; shard += options.totalSegments) {
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -64,7 +65,9 @@ export class DynamoDbRecordStore implements RecordStore {
           new QueryCommand({
             TableName: this.options.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `${org}#${model.plural}#${shard}` },
+            FilterExpression: filter?.expression,
+            ExpressionAttributeNames: filter?.names,
+            ExpressionAttributeValues: { ':pk': `${org}#${model.plural}#${shard}`, ...filter?.values },
             ExclusiveStartKey: startKey,
           }),
         );
@@ -89,6 +92,99 @@ export class DynamoDbRecordStore implements RecordStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+/** A DynamoDB FilterExpression with its placeholders. */
+export interface FilterExpression {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+/** DynamoDB refuses expressions longer than 4 KB. */
+const MAX_EXPRESSION_LENGTH = 4096;
+const EXPRESSION_TYPES = new Set(['string', 'text', 'email', 'choice', 'foreign_key', 'integer', 'decimal', 'date', 'datetime', 'boolean']);
+const COMPARATORS = { eq: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/**
+ * Compiles a store filter over `model` to a FilterExpression that selects exactly the same items.
+ * Absent attributes (null values) need care only for `ne`: DynamoDB compares nothing with a
+ * missing attribute (`<`, `=`, `IN`, `contains`, `begins_with` are false, so `NOT` of them is
+ * true, as in memory), and `ne` must also hold for a record without a value.
+ * @throws Error on a field that is not `id` or a scalar field of the model, or an expression
+ *   DynamoDB would refuse as too long
+ */
+export function toFilterExpression(model: ModelDefinition, filter: StoreFilter): FilterExpression {
+  const names: Record<string, string> = {};
+  const nameByField = new Map<string, string>();
+  const values: Record<string, unknown> = {};
+  const name = (field: string): string => {
+    const type = field === 'id' ? 'string' : model.fields[field]?.type;
+    if (type === undefined || !EXPRESSION_TYPES.has(type)) throw new Error(`store filter on ${model.plural}: '${field}' is not a scalar field`);
+    let placeholder = nameByField.get(field);
+    if (placeholder === undefined) {
+      placeholder = `#f${nameByField.size}`;
+      nameByField.set(field, placeholder);
+      names[placeholder] = field;
+    }
+    return placeholder;
+  };
+  const value = (field: string, scalar: StoreScalar): string => {
+    const placeholder = `:f${Object.keys(values).length}`;
+    // Decimals are numbers in the table: compare them as numbers, exactly (no float on the way).
+    values[placeholder] = field !== 'id' && model.fields[field]?.type === 'decimal' ? NumberValue.from(String(scalar)) : scalar;
+    return placeholder;
+  };
+  // DynamoDB rejects redundant parentheses (`((a))`): only a compound part nested in another gets them.
+  const nested = (node: StoreFilter): string => {
+    const text = build(node);
+    return isCompound(node) ? `(${text})` : text;
+  };
+  const build = (node: StoreFilter): string => {
+    // Every record item has an `id` (a filter may not name the key attributes pk and sk).
+    if ('and' in node || 'or' in node) {
+      const parts = 'and' in node ? node.and : node.or;
+      if (parts.length === 0) return 'and' in node ? `attribute_exists(${name('id')})` : `attribute_not_exists(${name('id')})`;
+      if (parts.length === 1) return build(parts[0]!);
+      return parts.map(nested).join('and' in node ? ' AND ' : ' OR ');
+    }
+    if ('not' in node) return `NOT ${nested(node.not)}`;
+    const attribute = name(node.field);
+    switch (node.op) {
+      case 'eq':
+      case 'lt':
+      case 'lte':
+      case 'gt':
+      case 'gte':
+        return `${attribute} ${COMPARATORS[node.op]} ${value(node.field, node.value)}`;
+      case 'ne':
+        return `attribute_not_exists(${attribute}) OR ${attribute} <> ${value(node.field, node.value)}`;
+      case 'between':
+        // Not BETWEEN: DynamoDB rejects a BETWEEN whose low bound is above the high one.
+        return `${attribute} >= ${value(node.field, node.value[0])} AND ${attribute} <= ${value(node.field, node.value[1])}`;
+      case 'in':
+        if (node.value.length === 0) return `attribute_not_exists(${name('id')})`;
+        return `${attribute} IN (${node.value.map((v) => value(node.field, v)).join(', ')})`;
+      case 'contains':
+        return `contains(${attribute}, ${value(node.field, node.value)})`;
+      case 'startswith':
+        return `begins_with(${attribute}, ${value(node.field, node.value)})`;
+      case 'isnull':
+        return node.value ? `attribute_not_exists(${attribute})` : `attribute_exists(${attribute})`;
+    }
+  };
+  const expression = build(filter);
+  if (expression.length > MAX_EXPRESSION_LENGTH) throw new Error(`store filter on ${model.plural} is too long for DynamoDB (${expression.length} characters)`);
+  return { expression, names, values };
+}
+
+/** Whether the expression of a store filter has operators of its own (AND, OR, NOT) at its top. */
+function isCompound(node: StoreFilter): boolean {
+  if ('and' in node || 'or' in node) {
+    const parts = 'and' in node ? node.and : node.or;
+    return parts.length === 1 ? isCompound(parts[0]!) : parts.length > 1;
+  }
+  return 'not' in node || node.op === 'ne' || node.op === 'between';
 }
 
 /** FNV-1a: a stable, fast hash so the same id always lands in the same shard. */

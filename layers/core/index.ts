@@ -12,3 +12,4 @@ export * from './formats/neutralize';
 export * from './filters/simple-filter';
 export * from './ports';
 export * from './jobs';
+export * from './filters';

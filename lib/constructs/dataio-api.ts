@@ -13,6 +13,9 @@ export interface DataioApiProps {
   /** The DataJob table. */
   readonly jobsTable: dynamodb.ITable;
 
+  /** The business records table (read by the export preview). */
+  readonly recordsTable: dynamodb.ITable;
+
   /** The files bucket (presigned uploads and downloads). */
   readonly filesBucket: s3.IBucket;
 
@@ -86,6 +89,7 @@ export interface DataioApiProps {
 export interface DataioApiFunctions {
   readonly authorizer: DataioFunction;
   readonly createExport: DataioFunction;
+  readonly previewExport: DataioFunction;
   readonly createImport: DataioFunction;
   readonly createUpload: DataioFunction;
   readonly cancelJob: DataioFunction;
@@ -114,6 +118,7 @@ const GATEWAY_ERRORS: Array<{ id: string; type: apigateway.ResponseType; statusC
  * authorizer and proxies to one thin handler.
  *
  * - `POST /api/v1/{model_plural}/export`         → create-export
+ * - `POST /api/v1/{model_plural}/export/preview` → preview-export
  * - `POST /api/v1/{model_plural}/import`         → create-import
  * - `POST /api/v1/{model_plural}/import/uploads` → create-upload
  * - `GET  /api/v1/data-jobs`                     → list-jobs
@@ -154,6 +159,8 @@ export class DataioApi extends Construct {
         .bindFilesBucket(props.filesBucket, 'read')
         .bindStateMachine('import', props.importStateMachine)
         .bindStateMachine('export', props.exportStateMachine),
+      // A preview reads records and answers: no job, no file, no workflow.
+      previewExport: apiFunction('PreviewExportFunction', 'preview-export.ts').bindRecordsTable(props.recordsTable, 'read'),
       createImport: apiFunction('CreateImportFunction', 'create-import.ts')
         .bindJobsTable(props.jobsTable, 'readwrite')
         .bindFilesBucket(props.filesBucket, 'readwrite')
@@ -219,7 +226,9 @@ export class DataioApi extends Construct {
 
     const v1 = this.api.root.addResource('api').addResource('v1');
     const model = v1.addResource('{model_plural}');
-    model.addResource('export').addMethod('POST', proxy(this.functions.createExport));
+    const modelExport = model.addResource('export');
+    modelExport.addMethod('POST', proxy(this.functions.createExport));
+    modelExport.addResource('preview').addMethod('POST', proxy(this.functions.previewExport));
     const modelImport = model.addResource('import');
     modelImport.addMethod('POST', proxy(this.functions.createImport));
     modelImport.addResource('uploads').addMethod('POST', proxy(this.functions.createUpload));

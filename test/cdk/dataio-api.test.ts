@@ -45,7 +45,7 @@ describe('DataioApi', () => {
     });
   });
 
-  it('routes the six endpoints through the JWT authorizer to their handlers', () => {
+  it('routes the seven endpoints through the JWT authorizer to their handlers', () => {
     const paths = resourcePaths(templates.service.findResources('AWS::ApiGateway::Resource') as Resources);
     const authorizerId = Object.keys(templates.service.findResources('AWS::ApiGateway::Authorizer'))[0];
     const routes = Object.values(templates.service.findResources('AWS::ApiGateway::Method'))
@@ -63,6 +63,7 @@ describe('DataioApi', () => {
       'GET /api/v1/data-jobs/{job_id} → lambdas/api/get-job.ts',
       'POST /api/v1/data-jobs/{job_id}/cancel → lambdas/api/cancel-job.ts',
       'POST /api/v1/{model_plural}/export → lambdas/api/create-export.ts',
+      'POST /api/v1/{model_plural}/export/preview → lambdas/api/preview-export.ts',
       'POST /api/v1/{model_plural}/import → lambdas/api/create-import.ts',
       'POST /api/v1/{model_plural}/import/uploads → lambdas/api/create-upload.ts',
     ]);

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
 
-const API = ['authorizer', 'create-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job'].map((f) => `lambdas/api/${f}.ts`);
+const API = ['authorizer', 'create-export', 'preview-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job'].map((f) => `lambdas/api/${f}.ts`);
 const WORKFLOW = [
   'import-prepare',
   'import-validate-chunk',
@@ -21,6 +21,7 @@ const EXPECTED_ENV: Record<string, string[]> = {
   'lambdas/api/authorizer.ts': ['NODE_OPTIONS', 'JWT_SECRET_ARN', 'JWT_ISSUER', 'JWT_AUDIENCE'],
   'lambdas/api/create-export.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN'],
   'lambdas/api/create-import.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN', 'MAX_UPLOAD_BYTES'],
+  'lambdas/api/preview-export.ts': ['NODE_OPTIONS', 'RECORDS_TABLE_NAME'],
   'lambdas/api/create-upload.ts': ['NODE_OPTIONS', 'FILES_BUCKET_NAME', 'UPLOAD_URL_TTL_SECONDS'],
   'lambdas/api/cancel-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
   'lambdas/api/get-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
@@ -145,6 +146,15 @@ describe('DataioFunction', () => {
     expect(sfnGrants.map((g) => g.resources).join()).toContain('ExportWorkflowStateMachine');
     expect(actionsOn(templates.service, 'lambdas/api/cancel-job.ts', 'FilesBucket')).toEqual([]);
     expect(grants.flatMap((g) => g.actions)).not.toContain('states:StartExecution');
+  });
+
+  it('lets preview-export only read records: no jobs, no files, no workflows', () => {
+    const grants = grantsOf(templates.service, 'lambdas/api/preview-export.ts').filter((g) => !g.actions.every((a) => a.startsWith('xray:')));
+    const recordActions = actionsOn(templates.service, 'lambdas/api/preview-export.ts', 'RecordsTable');
+
+    expect(recordActions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(recordActions).not.toContain(action);
+    expect(grants.every((g) => g.resources.includes('RecordsTable'))).toBe(true);
   });
 
   it('lets only the authorizer read the JWT secret', () => {

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../layers/core/errors';
-import type { ModelDefinition, StoredRecord } from '../../layers/core/model/types';
-import type { RecordStore, RecordWrite, ScanOptions } from '../../layers/core/ports/record-store';
+import type { FieldType, FieldValue, ModelDefinition, StoredRecord } from '../../layers/core/model/types';
+import type { RecordStore, RecordWrite, ScanOptions, StoreFilter, StoreScalar } from '../../layers/core/ports/record-store';
+import { compareDecimal } from '../../layers/core/util/decimal';
 
 /** Methods of RecordStore whose calls are counted. */
 export type RecordStoreMethod = 'getByIds' | 'findByUnique' | 'write' | 'scan';
@@ -48,6 +49,7 @@ export class InMemoryRecordStore implements RecordStore {
     this.calls.scan += 1;
     const mine = [...this.table(org, model).values()]
       .filter((record) => stableHash(record.id) % options.totalSegments === options.segment)
+      .filter((record) => options.filter === undefined || matchesStoreFilter(model, options.filter, record))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let start = 0; start < mine.length; start += PAGE_SIZE) {
       yield mine.slice(start, start + PAGE_SIZE).map((record) => structuredClone(record));
@@ -111,6 +113,52 @@ export class InMemoryRecordStore implements RecordStore {
     }
     return index;
   }
+}
+
+const SCALAR_TYPES = new Set<FieldType>(['string', 'text', 'email', 'choice', 'foreign_key', 'integer', 'decimal', 'date', 'datetime', 'boolean']);
+
+/**
+ * The store filter semantics of the port, written apart from the core's filter evaluation so the
+ * two check each other: null fails everything but `ne` and `isnull: true`, numbers compare as
+ * numbers (decimals exactly), strings by their UTF-8 bytes as DynamoDB compares them.
+ */
+export function matchesStoreFilter(model: ModelDefinition, filter: StoreFilter, record: StoredRecord): boolean {
+  if ('and' in filter) return filter.and.every((part) => matchesStoreFilter(model, part, record));
+  if ('or' in filter) return filter.or.some((part) => matchesStoreFilter(model, part, record));
+  if ('not' in filter) return !matchesStoreFilter(model, filter.not, record);
+  const type = filter.field === 'id' ? 'string' : model.fields[filter.field]?.type;
+  if (type === undefined || !SCALAR_TYPES.has(type)) throw new Error(`store filter on ${model.plural}: '${filter.field}' is not a scalar field`);
+  const actual: FieldValue = filter.field === 'id' ? record.id : (record.values[filter.field] ?? null);
+  if (filter.op === 'isnull') return (actual === null) === filter.value;
+  if (filter.op === 'ne') return actual === null || compareScalar(type, actual, filter.value) !== 0;
+  if (actual === null) return false;
+  switch (filter.op) {
+    case 'eq':
+      return compareScalar(type, actual, filter.value) === 0;
+    case 'lt':
+      return compareScalar(type, actual, filter.value) < 0;
+    case 'lte':
+      return compareScalar(type, actual, filter.value) <= 0;
+    case 'gt':
+      return compareScalar(type, actual, filter.value) > 0;
+    case 'gte':
+      return compareScalar(type, actual, filter.value) >= 0;
+    case 'between':
+      return compareScalar(type, actual, filter.value[0]) >= 0 && compareScalar(type, actual, filter.value[1]) <= 0;
+    case 'in':
+      return filter.value.some((item) => compareScalar(type, actual, item) === 0);
+    case 'contains':
+      return typeof actual === 'string' && actual.includes(filter.value);
+    case 'startswith':
+      return typeof actual === 'string' && actual.startsWith(filter.value);
+  }
+}
+
+function compareScalar(type: FieldType, actual: FieldValue, expected: StoreScalar): number {
+  if (type === 'decimal') return compareDecimal(String(actual), String(expected));
+  if (type === 'integer') return Number(actual) - Number(expected);
+  if (type === 'boolean') return Number(actual === true) - Number(expected === true);
+  return Buffer.compare(Buffer.from(String(actual), 'utf8'), Buffer.from(String(expected), 'utf8'));
 }
 
 /** FNV-1a: stable across runs and processes, unlike anything keyed on insertion order. */

@@ -92,7 +92,11 @@ export interface JobInputParams {
   readonly delimiter?: ',' | ';' | '\t';
   /** XLSX sheet name; the first sheet when absent. */
   readonly sheet?: string;
+  /** Export: the filter tree as the client sent it. */
   readonly filters?: unknown;
+  /** Export: the ordering as `["-price", "name"]` (validated, canonical); segment order when absent. */
+  readonly ordering?: string[];
+  /** Export: the columns, in order. */
   readonly fields?: string[];
 }
 

@@ -1,15 +1,17 @@
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { matchesFilter, parseFilter } from '../filters/simple-filter';
 import { measureWidth } from '../formats/neutralize';
 import { createTableWriter } from '../formats/table-writer';
 import type { Cell } from '../formats/types';
-import { getResourceForModel } from '../resources/registry';
-import type { WorkflowInput } from '../ports';
+import type { StoredRecord } from '../model/types';
+import type { FileStore, WorkflowInput } from '../ports';
 import type { DataJob } from './data-job';
 import type { JobDeps } from './deps';
+import { parseExportQuery, recordOfSortKey, sortKeyOf, type ExportQuery, type SortKey } from './export-query';
 import { fileKeys } from './file-keys';
+import { compileFilter, scanOptions } from './filter-language';
 import { readJson, writeJson } from './json-files';
+import { mergeSorted } from './sorted-streams';
 
 /** A segment task's input. */
 export interface SegmentInput extends WorkflowInput {
@@ -43,32 +45,47 @@ export async function planExport(deps: WorkflowDeps, input: WorkflowInput): Prom
  * Renders the rows of one segment into a part file of typed cells, streaming page by page.
  *
  * 1. Re-read the job; do nothing unless it is RUNNING.
- * 2. Scan the segment, keep the records the filter selects, render each page with the model's
- *    resource (one batch of lookups per page).
- * 3. Stream the cells as JSON lines into the part; record the row count and column widths.
+ * 2. Compile the filter once; scan the segment with its store-side part, keep the records the
+ *    whole filter selects, render each page with the model's resource (one batch of lookups per
+ *    page).
+ * 3. Without an ordering, stream the cells as JSON lines into the part as they come. With one,
+ *    collect the segment's `[sortKey, cells]` lines, sort them and write them sorted, for Assemble
+ *    to merge: the segment holds its share of the result (about 1/`exportSegments` of it) in
+ *    memory, as rendered cells plus the ordering's values.
+ * 4. Record the row count and the widest cell of each column.
  */
 export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || job.status !== 'RUNNING') return;
   const model = deps.models.require(job.model);
-  const resource = getResourceForModel(model);
-  const columns = resource.exportColumns({ fields: job.input_params.fields });
-  const filter = job.input_params.filters === undefined ? undefined : parseFilter(job.input_params.filters, model);
+  const query = parseExportQuery(model, deps.models, job.input_params);
+  const ctx = { org: job.organization, store: deps.records, registry: deps.models };
+  const filter = query.filter === undefined ? undefined : await compileFilter(query.filter, ctx);
+  const sorted: Array<{ record: StoredRecord; line: [SortKey, Cell[]] }> = [];
   const part = new PassThrough();
   const upload = deps.files.put(fileKeys.exportPart(job.organization, job.job_id, input.segment), part, { contentType: 'application/x-ndjson' });
-  const widths = columns.map((column) => column.name.length);
+  const write = async (line: unknown) => {
+    if (!part.write(`${JSON.stringify(line)}\n`)) await new Promise((resolve) => part.once('drain', resolve));
+  };
+  const widths = query.columns.map((column) => column.name.length);
   let rows = 0;
   try {
-    for await (const page of deps.records.scan(job.organization, model, { segment: input.segment, totalSegments: deps.settings.exportSegments })) {
-      const selected = filter ? page.filter((record) => matchesFilter(filter, record)) : page;
+    for await (const page of deps.records.scan(job.organization, model, scanOptions(input.segment, deps.settings.exportSegments, filter))) {
+      const selected = filter ? page.filter((record) => filter.matches(record)) : page;
       if (selected.length === 0) continue;
-      const rendered = await resource.exportRows(selected, columns, { org: job.organization, store: deps.records, registry: deps.models });
-      for (const cells of rendered) {
-        cells.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, measureWidth(cell))));
-        if (!part.write(`${JSON.stringify(cells)}\n`)) await new Promise((resolve) => part.once('drain', resolve));
+      const rendered = await query.resource.exportRows(selected, query.columns, ctx);
+      for (const [i, cells] of rendered.entries()) {
+        cells.forEach((cell, c) => (widths[c] = Math.max(widths[c] ?? 0, measureWidth(cell))));
+        if (query.ordering.length === 0) await write(cells);
+        else {
+          const key = sortKeyOf(selected[i]!, query.ordering);
+          sorted.push({ record: recordOfSortKey(key, query.ordering), line: [key, cells] });
+        }
       }
       rows += rendered.length;
     }
+    sorted.sort((a, b) => query.compare(a.record, b.record));
+    for (const entry of sorted) await write(entry.line);
     part.end();
   } catch (error) {
     part.destroy(error as Error);
@@ -81,19 +98,21 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
 }
 
 /**
- * Last export task: writes the parts, in segment order, into one CSV or XLSX file and completes
- * the job.
+ * Last export task: writes the parts into one CSV or XLSX file and completes the job.
  *
  * 1. Re-read the job; do nothing unless it is RUNNING.
- * 2. Stream every part's rows through the format's writer into one object (multipart upload);
- *    XLSX column widths come from the widest cell any segment saw.
+ * 2. Stream every part's rows through the format's writer into one object (multipart upload):
+ *    without an ordering part after part, in segment order; with one, a k-way merge of the sorted
+ *    parts by the same comparator, holding one line per part. XLSX column widths come from the
+ *    widest cell any segment saw.
  * 3. Move RUNNING → COMPLETED with the output file and the totals; remove the parts.
  */
 export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & { segments: number[] }): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || job.status !== 'RUNNING') return;
   const model = deps.models.require(job.model);
-  const columns = getResourceForModel(model).exportColumns({ fields: job.input_params.fields });
+  const query = parseExportQuery(model, deps.models, job.input_params);
+  const columns = query.columns;
   const summaries = await Promise.all(input.segments.map((s) => readJson<PartSummary>(deps.files, fileKeys.exportPartSummary(job.organization, job.job_id, s))));
   const widths = columns.map((_, i) => Math.max(...summaries.map((s) => s.widths[i] ?? 0), columns[i]!.name.length));
   const writer = createTableWriter(job.export_format ?? 'csv', columns, { widths, sheetName: model.plural });
@@ -101,12 +120,7 @@ export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & 
   const key = fileKeys.exportOutput(job.organization, job.job_id, filename);
   const upload = deps.files.put(key, writer.output, { contentType: writer.contentType });
   try {
-    for (const segment of input.segments) {
-      const lines = createInterface({ input: await deps.files.get(fileKeys.exportPart(job.organization, job.job_id, segment)), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line) await writer.writeRow(JSON.parse(line) as Cell[]);
-      }
-    }
+    for await (const cells of exportedRows(deps.files, job, input.segments, query)) await writer.writeRow(cells);
     await writer.end();
   } catch (error) {
     writer.output.destroy(error as Error);
@@ -122,6 +136,33 @@ export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & 
     finished_at: deps.now().toISOString(),
   });
   await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id));
+}
+
+/** The rows of the parts in export order. */
+async function* exportedRows(files: FileStore, job: DataJob, segments: readonly number[], query: ExportQuery): AsyncGenerator<Cell[]> {
+  const parts = segments.map((segment) => partLines(files, fileKeys.exportPart(job.organization, job.job_id, segment)));
+  if (query.ordering.length === 0) {
+    for (const part of parts) for await (const line of part) yield line as Cell[];
+    return;
+  }
+  const sortedParts = parts.map((part) => withSortRecords(part as AsyncIterable<[SortKey, Cell[]]>, query));
+  for await (const row of mergeSorted(sortedParts, (a, b) => query.compare(a.record, b.record))) yield row.cells;
+}
+
+async function* withSortRecords(lines: AsyncIterable<[SortKey, Cell[]]>, query: ExportQuery): AsyncGenerator<{ record: StoredRecord; cells: Cell[] }> {
+  for await (const [key, cells] of lines) yield { record: recordOfSortKey(key, query.ordering), cells };
+}
+
+/** The JSON lines of a part, opened on first read and closed however reading ends. */
+async function* partLines(files: FileStore, key: string): AsyncGenerator<unknown> {
+  const stream = await files.get(key);
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) if (line) yield JSON.parse(line);
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
 }
 
 function exportFilename(job: DataJob, now: Date, extension: string): string {

@@ -7,6 +7,8 @@ export * from './start-job';
 export * from './create-upload';
 export * from './create-import-job';
 export * from './create-export-job';
+export * from './preview-export';
+export * from './export-query';
 export * from './read-jobs';
 export * from './import-workflow';
 export * from './export-workflow';
