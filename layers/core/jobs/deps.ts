@@ -39,7 +39,8 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   validateBatchRows: 500,
   exportSegments: 4,
   downloadUrlTtlSeconds: 900,
-  maxDirectUploadBytes: 6 * 1024 * 1024,
+  // A Lambda event holds at most 6 MB, and API Gateway sends binary bodies base64-encoded (4/3).
+  maxDirectUploadBytes: 4 * 1024 * 1024,
   uploadUrlTtlSeconds: 900,
   // A single S3 PUT stores at most 5 GiB.
   maxUploadBytes: 5 * 1024 * 1024 * 1024,
