@@ -16,7 +16,7 @@ import ExcelJS from 'exceljs';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateDemoData } from '../layers/erp/demo-data';
+import { createRng, generateDemoData } from '../layers/erp/demo-data';
 
 /** Bumped whenever the generated content changes, so cached files are regenerated. */
 export const GENERATOR_VERSION = 1;
@@ -60,17 +60,6 @@ export function acmeVocabulary(): { categoryCodes: string[]; tagNames: string[];
   return { categoryCodes, tagNames, supplierNames };
 }
 
-/** mulberry32, as the demo data uses. */
-function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ADJECTIVES = ['Compact', 'Heavy', 'Precision', 'Classic', 'Ultra', 'Eco', 'Pro', 'Mini', 'Rugged', 'Smart'];
 const NOUNS = ['Hammer', 'Screwdriver', 'Drill', 'Wrench', 'Saw', 'Anchor', 'Bolt', 'Glove', 'Goggles', 'Hose', 'Sprinkler', 'Pliers'];

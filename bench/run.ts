@@ -16,12 +16,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { issueToken } from '../lambdas/shared/jwt';
+import { freePort } from '../lib/local/dynamodb-local';
 import { localJwtSecret } from '../lib/local/jwt-secret';
 import { ApiClient } from '../test/support/api-client';
 import { CORE_MEASURES, type CoreMeasure, type CoreMeasureName } from './core';
@@ -233,16 +233,6 @@ interface RunningStack {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * `tsx bin/local.ts` with PORT and a fresh DATAIO_DATA_DIR (as test/support/local-stack-process.ts

@@ -188,7 +188,7 @@ export function generateDemoData(org: 'acme' | 'globex' | string, options: DemoD
 }
 
 /** mulberry32: tiny, fast and good enough for sample data; the seed makes it reproducible. */
-function createRng(seed: number): () => number {
+export function createRng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

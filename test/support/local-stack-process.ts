@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken } from '../../lambdas/shared/jwt';
+import { freePort } from '../../lib/local/dynamodb-local';
 import { localJwtSecret } from '../../lib/local/jwt-secret';
 
 const ROOT = join(__dirname, '..', '..');
@@ -19,16 +19,6 @@ export interface LocalStackProcess {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Starts `bin/local.ts` with a fresh data folder and waits for its `READY <url>` line. */
 export async function startLocalStackProcess(options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<LocalStackProcess> {
