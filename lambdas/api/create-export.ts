@@ -9,6 +9,7 @@ const bodySchema = z.object({
   filters: z.unknown().optional(),
   ordering: z.unknown().optional(),
   fields: z.array(z.string()).optional(),
+  report: z.string().min(1).optional(),
 });
 
 /** POST /api/v1/{model_plural}/export/ → 202 {job_id, status}. */
@@ -22,6 +23,7 @@ export const handler = withHttp(async ({ principal, body, path }) => {
     filters: body.filters,
     ordering: body.ordering,
     fields: body.fields,
+    report: body.report,
   });
   return { statusCode: 202, body: { job_id: job.job_id, status: job.status } };
 }, bodySchema);

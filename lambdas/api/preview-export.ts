@@ -9,6 +9,7 @@ const bodySchema = z.object({
   filters: z.unknown().optional(),
   ordering: z.unknown().optional(),
   fields: z.array(z.string()).optional(),
+  report: z.string().min(1).optional(),
   limit: z.number().int().min(1).max(PREVIEW_LIMIT.max).optional(),
 });
 
@@ -22,6 +23,7 @@ export const handler = withHttp(async ({ principal, body, path }) => {
     filters: body.filters,
     ordering: body.ordering,
     fields: body.fields,
+    report: body.report,
     limit: body.limit,
   });
   return { statusCode: 200, body: preview };

@@ -10,6 +10,7 @@ import { S3FileStore } from '../../layers/aws/s3-file-store';
 import { StepFunctionsWorkflowEngine } from '../../layers/aws/sfn-workflow-engine';
 import { erpRegistry } from '../../layers/erp';
 import { readEnv, requireSetting, type Env } from './env';
+import { packagedFonts } from './fonts';
 
 /**
  * The composition root: adapters are built on first use and kept for the life of the Lambda
@@ -59,6 +60,7 @@ export function createDeps(env: Env = readEnv()): JobDeps {
       return workflow();
     },
     models: erpRegistry,
+    fonts: packagedFonts,
     settings: {
       importChunkRows: env.IMPORT_CHUNK_ROWS,
       validateBatchRows: 500,
@@ -67,6 +69,7 @@ export function createDeps(env: Env = readEnv()): JobDeps {
       maxDirectUploadBytes: env.MAX_DIRECT_UPLOAD_BYTES,
       uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      pdfMaxPages: env.PDF_MAX_PAGES,
     },
     now: () => new Date(),
     newId: () => newUlid(),

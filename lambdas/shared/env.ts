@@ -24,6 +24,7 @@ export const envSchema = z.object({
   MAX_DIRECT_UPLOAD_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.maxDirectUploadBytes),
   UPLOAD_URL_TTL_SECONDS: positiveInt(DEFAULT_JOB_SETTINGS.uploadUrlTtlSeconds),
   MAX_UPLOAD_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.maxUploadBytes),
+  PDF_MAX_PAGES: positiveInt(DEFAULT_JOB_SETTINGS.pdfMaxPages),
   JOB_TTL_DAYS: positiveInt(90),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
 });

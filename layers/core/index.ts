@@ -13,3 +13,5 @@ export * from './filters/simple-filter';
 export * from './ports';
 export * from './jobs';
 export * from './filters';
+export * from './formats/pdf';
+export * from './reports';

@@ -13,3 +13,5 @@ export const erpModels: readonly ModelDefinition[] = [categories, tags, supplier
 
 /** The ERP models by plural name. */
 export const erpRegistry = createModelRegistry(erpModels);
+// Importing the reports registers them, so PDF exports find them by name.
+export * from './reports';

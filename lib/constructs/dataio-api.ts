@@ -95,6 +95,7 @@ export interface DataioApiFunctions {
   readonly cancelJob: DataioFunction;
   readonly getJob: DataioFunction;
   readonly listJobs: DataioFunction;
+  readonly listReports: DataioFunction;
 }
 
 const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type'];
@@ -119,6 +120,7 @@ const GATEWAY_ERRORS: Array<{ id: string; type: apigateway.ResponseType; statusC
  *
  * - `POST /api/v1/{model_plural}/export`         → create-export
  * - `POST /api/v1/{model_plural}/export/preview` → preview-export
+ * - `GET  /api/v1/{model_plural}/export/reports` → list-reports
  * - `POST /api/v1/{model_plural}/import`         → create-import
  * - `POST /api/v1/{model_plural}/import/uploads` → create-upload
  * - `GET  /api/v1/data-jobs`                     → list-jobs
@@ -176,6 +178,8 @@ export class DataioApi extends Construct {
         .bindJobsTable(props.jobsTable, 'read')
         .bindFilesBucket(props.filesBucket, 'read'),
       listJobs: apiFunction('ListJobsFunction', 'list-jobs.ts').bindJobsTable(props.jobsTable, 'read'),
+      // The report registry is code: no table, no bucket.
+      listReports: apiFunction('ListReportsFunction', 'list-reports.ts'),
     };
     this.functions.authorizer.addEnvironment('JWT_ISSUER', props.jwtIssuer ?? 'dataio');
     this.functions.authorizer.addEnvironment('JWT_AUDIENCE', props.jwtAudience ?? 'dataio-api');
@@ -229,6 +233,7 @@ export class DataioApi extends Construct {
     const modelExport = model.addResource('export');
     modelExport.addMethod('POST', proxy(this.functions.createExport));
     modelExport.addResource('preview').addMethod('POST', proxy(this.functions.previewExport));
+    modelExport.addResource('reports').addMethod('GET', proxy(this.functions.listReports));
     const modelImport = model.addResource('import');
     modelImport.addMethod('POST', proxy(this.functions.createImport));
     modelImport.addResource('uploads').addMethod('POST', proxy(this.functions.createUpload));

@@ -47,6 +47,13 @@ export interface DataioFunctionProps {
   readonly memorySize?: number;
 
   /**
+   * Copy these files from node_modules into the bundle's `fonts/` folder (the PDF fonts: esbuild
+   * bundles code, not font files).
+   * @default none
+   */
+  readonly bundledFiles?: readonly string[];
+
+  /**
    * Function timeout.
    * @default Duration.seconds(29) — the API Gateway integration limit
    */
@@ -112,6 +119,7 @@ export class DataioFunction extends nodejs.NodejsFunction {
         target: BUNDLE_TARGET,
         // Bundle the SDK too: the versions tested here are the versions deployed.
         externalModules: [],
+        ...(props.bundledFiles?.length ? { commandHooks: copyIntoBundle(props.bundledFiles) } : {}),
       },
     });
 
@@ -190,4 +198,16 @@ function normalizeEntry(entry: string): string {
     throw new Error(`DataioFunction entry must name a .ts or .js handler file, got "${entry}"`);
   }
   return normalized;
+}
+
+/** Bundling hooks that copy files from node_modules into `<bundle>/fonts/`. */
+function copyIntoBundle(files: readonly string[]): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/fonts"`,
+      ...files.map((file) => `cp "${inputDir}/node_modules/${file}" "${outputDir}/fonts/"`),
+    ],
+  };
 }

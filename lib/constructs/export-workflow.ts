@@ -1,6 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PDF_FONT_FILES } from '../../lambdas/shared/fonts';
 import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
 import {
   DEFAULT_MAP_MAX_CONCURRENCY,
@@ -13,7 +14,14 @@ import {
   workflowStateMachine,
 } from './workflow-states';
 
-export interface ExportWorkflowProps extends WorkflowDataProps, WorkflowMachineProps {}
+export interface ExportWorkflowProps extends WorkflowDataProps, WorkflowMachineProps {
+  /**
+   * A PDF export fails with `report_too_large` past this many pages; pdf-lib holds the whole
+   * document in the Assemble function's memory, so this bounds it.
+   * @default 2000
+   */
+  readonly pdfMaxPages?: number;
+}
 
 /** The export workflow's task functions, by step. */
 export interface ExportWorkflowFunctions {
@@ -46,7 +54,15 @@ export class ExportWorkflow extends Construct {
     this.functions = {
       plan: fn('PlanFunction', 'export-plan.ts'),
       exportSegment: fn('ExportSegmentFunction', 'export-segment.ts'),
-      assemble: fn('AssembleFunction', 'export-assemble.ts'),
+      // Assemble draws PDFs in memory (about 0.8 GB of heap at 50,000 rows): more memory, the fonts.
+      assemble: new WorkflowFunction(this, 'AssembleFunction', {
+        ...props,
+        entry: 'lambdas/workflow/export-assemble.ts',
+        recordsAccess: 'read',
+        memorySize: 1536,
+        bundledFiles: Object.values(PDF_FONT_FILES),
+        pdfMaxPages: props.pdfMaxPages ?? 2000,
+      }),
     };
 
     const plan = invokeTask(this, 'Plan', this.functions.plan);

@@ -41,6 +41,18 @@ export interface WorkflowFunctionProps extends WorkflowDataProps {
 
   /** Access to the records table: import tasks write records, export tasks only read them. */
   readonly recordsAccess: DataAccess;
+
+  /** Memory in MB. @default 1024 */
+  readonly memorySize?: number;
+
+  /** Files from node_modules the handler reads at run time (see `DataioFunction`). @default none */
+  readonly bundledFiles?: readonly string[];
+
+  /**
+   * Page limit of PDF exports (`PDF_MAX_PAGES`), set on functions that draw PDFs.
+   * @default none
+   */
+  readonly pdfMaxPages?: number;
 }
 
 export const DEFAULT_IMPORT_CHUNK_ROWS = 5000;
@@ -59,12 +71,14 @@ export class WorkflowFunction extends DataioFunction {
 
     super(scope, id, {
       entry: props.entry,
-      memorySize: 1024,
+      memorySize: props.memorySize ?? 1024,
+      bundledFiles: props.bundledFiles,
       timeout: cdk.Duration.minutes(15),
       logRetention: props.logRetention,
       environment: {
         IMPORT_CHUNK_ROWS: String(importChunkRows),
         EXPORT_SEGMENTS: String(exportSegments),
+        ...(props.pdfMaxPages !== undefined ? { PDF_MAX_PAGES: String(props.pdfMaxPages) } : {}),
       },
     });
 

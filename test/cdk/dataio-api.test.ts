@@ -45,7 +45,7 @@ describe('DataioApi', () => {
     });
   });
 
-  it('routes the seven endpoints through the JWT authorizer to their handlers', () => {
+  it('routes the eight endpoints through the JWT authorizer to their handlers', () => {
     const paths = resourcePaths(templates.service.findResources('AWS::ApiGateway::Resource') as Resources);
     const authorizerId = Object.keys(templates.service.findResources('AWS::ApiGateway::Authorizer'))[0];
     const routes = Object.values(templates.service.findResources('AWS::ApiGateway::Method'))
@@ -61,6 +61,7 @@ describe('DataioApi', () => {
     expect(routes.sort()).toEqual([
       'GET /api/v1/data-jobs → lambdas/api/list-jobs.ts',
       'GET /api/v1/data-jobs/{job_id} → lambdas/api/get-job.ts',
+      'GET /api/v1/{model_plural}/export/reports → lambdas/api/list-reports.ts',
       'POST /api/v1/data-jobs/{job_id}/cancel → lambdas/api/cancel-job.ts',
       'POST /api/v1/{model_plural}/export → lambdas/api/create-export.ts',
       'POST /api/v1/{model_plural}/export/preview → lambdas/api/preview-export.ts',

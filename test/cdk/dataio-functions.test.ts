@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
 
-const API = ['authorizer', 'create-export', 'preview-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job'].map((f) => `lambdas/api/${f}.ts`);
+const API = ['authorizer', 'create-export', 'preview-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job', 'list-reports'].map((f) => `lambdas/api/${f}.ts`);
 const WORKFLOW = [
   'import-prepare',
   'import-validate-chunk',
@@ -26,7 +26,9 @@ const EXPECTED_ENV: Record<string, string[]> = {
   'lambdas/api/cancel-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
   'lambdas/api/get-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
   'lambdas/api/list-jobs.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
+  'lambdas/api/list-reports.ts': ['NODE_OPTIONS'],
   ...Object.fromEntries(WORKFLOW.map((handler) => [handler, WORKFLOW_ENV])),
+  'lambdas/workflow/export-assemble.ts': [...WORKFLOW_ENV, 'PDF_MAX_PAGES'],
 };
 
 /** IAM actions granted to a handler's role, each with the JSON of the resources it applies to. */
@@ -91,12 +93,14 @@ describe('DataioFunction', () => {
     }
   });
 
-  it('gives API functions 29 s and workflow functions 15 min with 1 GB', () => {
+  it('gives API functions 29 s and workflow functions 15 min with 1 GB (1.5 GB and the PDF page limit for Assemble)', () => {
     const functions = Object.values(templates.service.findResources('AWS::Lambda::Function'));
     for (const fn of functions) {
       const handler = fn.Metadata['dataio:handler'] as string;
       if (handler.startsWith('lambdas/api/')) expect(fn.Properties).toMatchObject({ Timeout: 29 });
-      else expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });
+      else if (handler === 'lambdas/workflow/export-assemble.ts') {
+        expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1536, Environment: { Variables: expect.objectContaining({ PDF_MAX_PAGES: '2000' }) } });
+      } else expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });
     }
   });
 

@@ -2,6 +2,7 @@ import { DEFAULT_JOB_SETTINGS, type JobDeps, type JobSettings } from '../../laye
 import { newUlid } from '../../layers/core/jobs/ids';
 import type { ModelDefinition, RecordValues } from '../../layers/core/model/types';
 import { erpRegistry } from '../../layers/erp';
+import { packagedFonts } from '../../lambdas/shared/fonts';
 import { InMemoryFileStore } from './in-memory-file-store';
 import { InMemoryJobRepository } from './in-memory-job-repository';
 import { InMemoryRecordStore } from './in-memory-record-store';
@@ -19,6 +20,7 @@ export function createJobHarness(settings: Partial<JobSettings> = {}, options: {
     records,
     workflow,
     models: erpRegistry,
+    fonts: packagedFonts,
     settings: { ...DEFAULT_JOB_SETTINGS, ...settings },
     now: () => new Date(),
     newId: () => newUlid(),

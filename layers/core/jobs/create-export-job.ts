@@ -1,4 +1,7 @@
 import { ValidationError } from '../errors';
+import type { ModelDefinition } from '../model/types';
+import type { ReportDefinition } from '../reports/define-report';
+import { getReport } from '../reports/registry';
 import type { DataJob, ExportFormat } from './data-job';
 import type { JobDeps } from './deps';
 import { formatOrdering, parseExportQuery } from './export-query';
@@ -16,9 +19,11 @@ export interface CreateExportJobInput {
   /** Field names, `-` in front for descending: `["-price", "name"]`. */
   readonly ordering?: unknown;
   readonly fields?: string[];
+  /** PDF only: a registered report of the model; the generic report when absent. */
+  readonly report?: string;
 }
 
-const SUPPORTED_FORMATS: readonly ExportFormat[] = ['csv', 'xlsx'];
+const SUPPORTED_FORMATS: readonly ExportFormat[] = ['csv', 'xlsx', 'pdf'];
 
 /**
  * Checks an export format.
@@ -32,11 +37,21 @@ export function requireExportFormat(format: string): ExportFormat {
 }
 
 /**
+ * Resolves the report a PDF export asks for.
+ * @throws ValidationError at `report` for an unknown report, or a report with another format
+ */
+export function requireReport(model: ModelDefinition, format: ExportFormat, name: string | undefined): ReportDefinition | undefined {
+  if (name === undefined) return undefined;
+  if (format !== 'pdf') throw new ValidationError(`report: reports are PDF documents; ask for "format": "pdf"`, { path: 'report' });
+  return getReport(model.plural, name);
+}
+
+/**
  * Creates an EXPORT job.
  *
  * 1. Resolve the model and check the caller's `<model>:export` permission.
- * 2. Check the format, the filter, the ordering and the field list now, so a bad request creates
- *    no job.
+ * 2. Check the format, the report (PDF), the filter, the ordering and the field list now, so a
+ *    bad request creates no job. A report without an ordering in the request gets its default one.
  * 3. Store the job (the ordering in its canonical form) and start the export workflow (see
  *    `startJob`).
  */
@@ -44,7 +59,9 @@ export async function createExportJob(deps: Pick<JobDeps, 'jobs' | 'workflow' | 
   const model = deps.models.require(input.model);
   requirePermission(input.perms, `${model.plural}:export`);
   const format = requireExportFormat(input.format);
-  const query = parseExportQuery(model, deps.models, input);
+  const report = requireReport(model, format, input.report);
+  const ordering = input.ordering ?? report?.defaultOrdering;
+  const query = parseExportQuery(model, deps.models, { ...input, ordering });
   const job = newJob(
     {
       job_id: deps.newId(),
@@ -55,8 +72,9 @@ export async function createExportJob(deps: Pick<JobDeps, 'jobs' | 'workflow' | 
       export_format: format,
       input_params: {
         ...(input.filters !== undefined ? { filters: input.filters } : {}),
-        ...(input.ordering !== undefined ? { ordering: formatOrdering(query.ordering) } : {}),
+        ...(ordering !== undefined ? { ordering: formatOrdering(query.ordering) } : {}),
         ...(input.fields !== undefined ? { fields: input.fields } : {}),
+        ...(report ? { report: report.name } : {}),
       },
       input_file: null,
     },

@@ -8,7 +8,7 @@ export type JobStatus = 'PENDING' | 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED
 export const FINAL_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
 /** Export formats. */
-export type ExportFormat = 'csv' | 'xlsx';
+export type ExportFormat = 'csv' | 'xlsx' | 'pdf';
 
 /** A file attached to a job (an import's input, an export's output). */
 export interface JobFile {
@@ -98,6 +98,8 @@ export interface JobInputParams {
   readonly ordering?: string[];
   /** Export: the columns, in order. */
   readonly fields?: string[];
+  /** PDF export: the registered report drawn; the generic report when absent. */
+  readonly report?: string;
 }
 
 /** A DataJob as stored. */

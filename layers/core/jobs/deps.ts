@@ -1,4 +1,5 @@
 import type { ModelRegistry } from '../model/define-model';
+import type { FontSource } from '../formats/pdf/fonts';
 import type { FileStore, JobRepository, RecordStore, WorkflowEngine } from '../ports';
 
 /** Tunables of the job workflows, supplied by the composition root. */
@@ -17,6 +18,8 @@ export interface JobSettings {
   readonly uploadUrlTtlSeconds: number;
   /** Largest accepted import file uploaded with a presigned URL, in bytes. */
   readonly maxUploadBytes: number;
+  /** A PDF export fails with `report_too_large` rather than grow past this many pages (its memory bound). */
+  readonly pdfMaxPages: number;
 }
 
 /** Everything the job use cases need, as ports. Each use case takes only the part it uses. */
@@ -27,6 +30,8 @@ export interface JobDeps {
   readonly records: RecordStore;
   readonly models: ModelRegistry;
   readonly settings: JobSettings;
+  /** The font files PDF exports embed. */
+  readonly fonts: FontSource;
   /** The current time; injected so tests control it. */
   readonly now: () => Date;
   /** New record and job ids. */
@@ -44,4 +49,6 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   uploadUrlTtlSeconds: 900,
   // A single S3 PUT stores at most 5 GiB.
   maxUploadBytes: 5 * 1024 * 1024 * 1024,
+  // About 1 GB of heap for pdf-lib at 50,000 table rows (~1,400 pages): see docs/reports.md.
+  pdfMaxPages: 2000,
 };

@@ -1,7 +1,13 @@
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { measureWidth } from '../formats/neutralize';
+import { renderGenericReport } from '../formats/pdf/generic-report';
 import { createTableWriter } from '../formats/table-writer';
+import type { ModelDefinition } from '../model/types';
+import { describeFilter } from '../reports/describe-filter';
+import { getReport } from '../reports/registry';
+import { renderReport } from '../reports/render-report';
+import { PDF_CONTENT_TYPE } from '../formats/pdf';
 import type { Cell } from '../formats/types';
 import type { StoredRecord } from '../model/types';
 import type { FileStore, WorkflowInput } from '../ports';
@@ -24,7 +30,7 @@ interface PartSummary {
   readonly widths: number[];
 }
 
-type WorkflowDeps = Pick<JobDeps, 'jobs' | 'files' | 'records' | 'models' | 'settings' | 'now'>;
+type WorkflowDeps = Pick<JobDeps, 'jobs' | 'files' | 'records' | 'models' | 'settings' | 'now' | 'fonts'>;
 
 /**
  * First export task: decides how the records are read in parallel.
@@ -53,6 +59,9 @@ export async function planExport(deps: WorkflowDeps, input: WorkflowInput): Prom
  *    to merge: the segment holds its share of the result (about 1/`exportSegments` of it) in
  *    memory, as rendered cells plus the ordering's values.
  * 4. Record the row count and the widest cell of each column.
+ *
+ * A registered PDF report draws from records, not cells: its parts hold the records themselves
+ * (sensitive fields removed), sorted the same way.
  */
 export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
@@ -61,7 +70,8 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
   const query = parseExportQuery(model, deps.models, job.input_params);
   const ctx = { org: job.organization, store: deps.records, registry: deps.models };
   const filter = query.filter === undefined ? undefined : await compileFilter(query.filter, ctx);
-  const sorted: Array<{ record: StoredRecord; line: [SortKey, Cell[]] }> = [];
+  const asRecords = job.export_format === 'pdf' && job.input_params.report !== undefined;
+  const sorted: Array<{ record: StoredRecord; line: unknown }> = [];
   const part = new PassThrough();
   const upload = deps.files.put(fileKeys.exportPart(job.organization, job.job_id, input.segment), part, { contentType: 'application/x-ndjson' });
   const write = async (line: unknown) => {
@@ -73,6 +83,14 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
     for await (const page of deps.records.scan(job.organization, model, scanOptions(input.segment, deps.settings.exportSegments, filter))) {
       const selected = filter ? page.filter((record) => filter.matches(record)) : page;
       if (selected.length === 0) continue;
+      if (asRecords) {
+        for (const record of selected.map((r) => withoutSensitive(r, model))) {
+          if (query.ordering.length === 0) await write(record);
+          else sorted.push({ record, line: record });
+        }
+        rows += selected.length;
+        continue;
+      }
       const rendered = await query.resource.exportRows(selected, query.columns, ctx);
       for (const [i, cells] of rendered.entries()) {
         cells.forEach((cell, c) => (widths[c] = Math.max(widths[c] ?? 0, measureWidth(cell))));
@@ -105,6 +123,8 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
  *    without an ordering part after part, in segment order; with one, a k-way merge of the sorted
  *    parts by the same comparator, holding one line per part. XLSX column widths come from the
  *    widest cell any segment saw.
+ *    PDF: the merged rows feed the generic report, or the merged records the job's report; the
+ *    document is built in memory (bounded by `pdfMaxPages`) and stored in one piece.
  * 3. Move RUNNING → COMPLETED with the output file and the totals; remove the parts.
  */
 export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & { segments: number[] }): Promise<void> {
@@ -115,27 +135,103 @@ export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & 
   const columns = query.columns;
   const summaries = await Promise.all(input.segments.map((s) => readJson<PartSummary>(deps.files, fileKeys.exportPartSummary(job.organization, job.job_id, s))));
   const widths = columns.map((_, i) => Math.max(...summaries.map((s) => s.widths[i] ?? 0), columns[i]!.name.length));
-  const writer = createTableWriter(job.export_format ?? 'csv', columns, { widths, sheetName: model.plural });
-  const filename = exportFilename(job, deps.now(), writer.extension);
+  const output = job.export_format === 'pdf' ? await pdfOutput(deps, job, model, query, input.segments, widths) : tableOutput(deps, job, query, input.segments, widths);
+  const filename = exportFilename(job, deps.now(), output.extension);
   const key = fileKeys.exportOutput(job.organization, job.job_id, filename);
-  const upload = deps.files.put(key, writer.output, { contentType: writer.contentType });
+  const upload = deps.files.put(key, output.body, { contentType: output.contentType });
   try {
-    for await (const cells of exportedRows(deps.files, job, input.segments, query)) await writer.writeRow(cells);
-    await writer.end();
+    await output.write();
   } catch (error) {
-    writer.output.destroy(error as Error);
+    output.body.destroy(error as Error);
     await upload.catch(() => undefined);
     throw error;
   }
   const stored = await upload;
   const rows = summaries.reduce((n, s) => n + s.rows, 0);
   await deps.jobs.transition(job.organization, job.job_id, ['RUNNING'], 'COMPLETED', {
-    output_file: { key, filename, size: stored.size, content_type: writer.contentType },
+    output_file: { key, filename, size: stored.size, content_type: output.contentType },
     result_log: { totals: { rows, new: 0, updated: 0, skipped: 0, errors: 0 }, row_errors: [], summary: { warnings: [] } },
     progress: { rows_processed: rows, rows_total: rows, chunks_done: input.segments.length, chunks_total: input.segments.length },
     finished_at: deps.now().toISOString(),
   });
   await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id));
+}
+
+/** An export file being written: `body` is read by the upload while `write` runs. */
+interface ExportOutput {
+  readonly body: Readable;
+  readonly contentType: string;
+  readonly extension: string;
+  write(): Promise<void>;
+}
+
+function tableOutput(deps: WorkflowDeps, job: DataJob, query: ExportQuery, segments: readonly number[], widths: number[]): ExportOutput {
+  const writer = createTableWriter(job.export_format === 'xlsx' ? 'xlsx' : 'csv', query.columns, { widths, sheetName: job.model });
+  return {
+    body: writer.output,
+    contentType: writer.contentType,
+    extension: writer.extension,
+    write: async () => {
+      for await (const cells of exportedRows(deps.files, job, segments, query)) await writer.writeRow(cells);
+      await writer.end();
+    },
+  };
+}
+
+/**
+ * Builds the whole PDF first: pdf-lib needs every page before it can write the file. A report
+ * past the page limit fails here, before anything is uploaded.
+ */
+async function pdfOutput(deps: WorkflowDeps, job: DataJob, model: ModelDefinition, query: ExportQuery, segments: readonly number[], widths: number[]): Promise<ExportOutput> {
+  const fonts = await deps.fonts();
+  const generatedAt = deps.now();
+  const filterText = describeFilter(job.input_params.filters);
+  const common = { fonts, maxPages: deps.settings.pdfMaxPages, generatedAt };
+  const bytes = job.input_params.report
+    ? await renderReport({
+        ...common,
+        report: getReport(model.plural, job.input_params.report),
+        org: job.organization,
+        user: job.user,
+        filterText,
+        store: deps.records,
+        registry: deps.models,
+        segments: deps.settings.exportSegments,
+        records: exportedRecords(deps.files, job, segments, query),
+      })
+    : await renderGenericReport({
+        ...common,
+        createdAt: generatedAt,
+        title: `${model.plural} — ${job.organization}`,
+        subtitle: [
+          `Filter: ${filterText}${query.ordering.length ? `; ordered by ${formatOrderingWords(query)}` : ''}`,
+          `Generated ${generatedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC by ${job.user}`,
+        ],
+        columns: query.columns,
+        widths,
+        rows: exportedRows(deps.files, job, segments, query),
+      });
+  return { body: Readable.from([Buffer.from(bytes)]), contentType: PDF_CONTENT_TYPE, extension: 'pdf', write: async () => undefined };
+}
+
+function formatOrderingWords(query: ExportQuery): string {
+  return query.ordering.map((term) => `${term.field}${term.descending ? ' (descending)' : ''}`).join(', ');
+}
+
+/** A record without the values of sensitive fields, which no report may show. */
+function withoutSensitive(record: StoredRecord, model: ModelDefinition): StoredRecord {
+  const values = Object.fromEntries(Object.entries(record.values).filter(([name]) => !model.fields[name]?.sensitive));
+  return { ...record, values };
+}
+
+/** The records of a report's parts in export order. */
+async function* exportedRecords(files: FileStore, job: DataJob, segments: readonly number[], query: ExportQuery): AsyncGenerator<StoredRecord> {
+  const parts = segments.map((segment) => partLines(files, fileKeys.exportPart(job.organization, job.job_id, segment)) as AsyncGenerator<StoredRecord>);
+  if (query.ordering.length === 0) {
+    for (const part of parts) yield* part;
+    return;
+  }
+  yield* mergeSorted(parts, query.compare);
 }
 
 /** The rows of the parts in export order. */
@@ -167,5 +263,6 @@ async function* partLines(files: FileStore, key: string): AsyncGenerator<unknown
 
 function exportFilename(job: DataJob, now: Date, extension: string): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  if (extension === 'pdf') return `${job.model}-${job.input_params.report ?? 'report'}-${stamp}.pdf`;
   return `${job.model}-${stamp}.${extension}`;
 }

@@ -54,6 +54,7 @@ export function describeError(error: CaughtError | undefined): { code: string; m
 function codeOf(errorType: string): string {
   const known: Record<string, string> = {
     FileFormatError: 'file_format',
+    ReportTooLargeError: 'report_too_large',
     ValidationError: 'validation_error',
     'States.Timeout': 'timeout',
     'States.TaskFailed': 'task_failed',

@@ -14,3 +14,4 @@ export * from './import-workflow';
 export * from './export-workflow';
 export * from './fail-job';
 export * from './cancel-job';
+export * from './list-reports';

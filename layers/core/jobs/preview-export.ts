@@ -2,7 +2,7 @@ import { ValidationError } from '../errors';
 import type { Cell } from '../formats/types';
 import type { StoredRecord } from '../model/types';
 import type { JobDeps } from './deps';
-import { requireExportFormat } from './create-export-job';
+import { requireExportFormat, requireReport } from './create-export-job';
 import { formatOrdering, parseExportQuery } from './export-query';
 import { compileFilter, scanOptions } from './filter-language';
 import { requirePermission } from './permissions';
@@ -18,6 +18,8 @@ export interface PreviewExportInput {
   readonly filters?: unknown;
   readonly ordering?: unknown;
   readonly fields?: string[];
+  /** PDF only: a report name, checked like the export's. */
+  readonly report?: string;
   /** Rows to return, 1..100. @default 20 */
   readonly limit?: number;
 }
@@ -52,7 +54,8 @@ export const PREVIEW_LIMIT = { default: 20, max: 100 } as const;
 export async function previewExport(deps: Pick<JobDeps, 'records' | 'models' | 'settings'>, input: PreviewExportInput): Promise<ExportPreview> {
   const model = deps.models.require(input.model);
   requirePermission(input.perms, `${model.plural}:export`);
-  if (input.format !== undefined) requireExportFormat(input.format);
+  const format = input.format === undefined ? undefined : requireExportFormat(input.format);
+  if (input.report !== undefined) requireReport(model, format ?? 'csv', input.report);
   const query = parseExportQuery(model, deps.models, input);
   const limit = input.limit ?? PREVIEW_LIMIT.default;
   if (!Number.isInteger(limit) || limit < 1 || limit > PREVIEW_LIMIT.max) {

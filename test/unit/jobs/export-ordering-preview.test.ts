@@ -271,7 +271,8 @@ describe('export request validation', () => {
     ['an empty ordering term', { ordering: ['-'] }, 'ordering[0]'],
     ['a repeated ordering field', { ordering: ['name', '-name'] }, 'ordering[1]'],
     ['a field list', { fields: ['id', 'tax_id'] }, 'fields[1]'],
-    ['a format', { format: 'pdf' }, 'format'],
+    ['a format', { format: 'docx' }, 'format'],
+    ['a report on a CSV export', { report: 'price-list' }, 'report'],
   ])('rejects %s naming its path, and creates no job (export) or answers nothing (preview)', async (_, body, path) => {
     const harness = await seededHarness();
 

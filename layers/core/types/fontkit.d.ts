@@ -1,0 +1,2 @@
+/** Upstream fontkit 2 ships no types; the adapter in formats/pdf declares what it uses. */
+declare module 'fontkit';
