@@ -19,3 +19,13 @@ try {
   process.stderr.write('dataio: Java 17+ is needed for DynamoDB Local (Debian: apt-get install -y openjdk-17-jre-headless)\n');
   process.exit(1);
 }
+// The tests read PDF exports with poppler's pdftotext/pdftoppm; npm start does not need them.
+if (process.env.npm_lifecycle_event === 'pretest') {
+  try {
+    execSync('pdftotext -v', { stdio: 'ignore' });
+  } catch {
+    process.stderr.write('dataio: the tests need poppler-utils for PDF checks (Debian: apt-get install -y poppler-utils)\n');
+    process.exit(1);
+  }
+}
+
