@@ -1,1 +1,2 @@
+export * from './contact-sheet';
 export * from './price-list';
