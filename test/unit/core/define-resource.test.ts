@@ -6,37 +6,21 @@ import { createGenericResource } from '../../../layers/core/resources/generic-re
 import { restoreNeutralizedText } from '../../../layers/core/formats/neutralize';
 import { relatedRecordId } from '../../../layers/core/resources/related-records';
 import type { Resource } from '../../../layers/core/resources/types';
-import { validateRows, type ImportRow, type ValidationContext } from '../../../layers/core/resources/validate-rows';
+import { validateRows, type ValidationContext } from '../../../layers/core/resources/validate-rows';
 import { erpRegistry } from '../../../layers/erp';
 import { categories, contacts, customers, products, suppliers, tags } from '../../../layers/erp/models';
 import { stored } from '../../fixtures/core/models';
 import { InMemoryRecordStore } from '../../support/in-memory-record-store';
+import { importRows, validationContext } from '../../support/validation-context';
 
 const ORG = 'acme';
 const NOW = '2024-06-01T12:00:00.000Z';
 
 function context(store: InMemoryRecordStore, resource: Resource, header: string[], options: Partial<ValidationContext> = {}): ValidationContext {
-  let next = 0;
-  return {
-    org: ORG,
-    model: resource.model,
-    resource,
-    mapping: resource.mapHeader(header),
-    store,
-    registry: erpRegistry,
-    user: 'u-1',
-    jobId: 'job-1',
-    now: NOW,
-    newId: () => `new-${++next}`,
-    skipUnchanged: true,
-    sourceFormat: 'csv',
-    ...options,
-  };
+  return validationContext(store, resource, header, options);
 }
 
-function rows(...data: string[][]): ImportRow[] {
-  return data.map((cells, i) => ({ row: i + 2, cells }));
-}
+const rows = importRows;
 
 function seededStore(): InMemoryRecordStore {
   const store = new InMemoryRecordStore();

@@ -1,38 +1,20 @@
 import type { RowError } from '../../../layers/core/jobs/data-job';
 import type { ModelDefinition } from '../../../layers/core/model/types';
 import { createGenericResource } from '../../../layers/core/resources/generic-resource';
-import { findDuplicateClaims, validateRows, type ImportRow, type ValidationContext } from '../../../layers/core/resources/validate-rows';
-import { erpRegistry } from '../../../layers/erp';
+import { findDuplicateClaims, validateRows, type ValidationContext } from '../../../layers/core/resources/validate-rows';
 import { categories, contacts, customers, products, suppliers, tags } from '../../../layers/erp/models';
 import { stored } from '../../fixtures/core/models';
 import { InMemoryRecordStore } from '../../support/in-memory-record-store';
+import { importRows, validationContext } from '../../support/validation-context';
 
 const ORG = 'acme';
 const NOW = '2024-06-01T12:00:00.000Z';
 
 function context(store: InMemoryRecordStore, model: ModelDefinition, header: string[], options: Partial<ValidationContext> = {}): ValidationContext {
-  const resource = options.resource ?? createGenericResource(model);
-  let next = 0;
-  return {
-    org: ORG,
-    model,
-    resource,
-    mapping: resource.mapHeader(header),
-    store,
-    registry: erpRegistry,
-    user: 'u-1',
-    jobId: 'job-1',
-    now: NOW,
-    newId: () => `new-${++next}`,
-    skipUnchanged: true,
-    sourceFormat: 'csv',
-    ...options,
-  };
+  return validationContext(store, options.resource ?? createGenericResource(model), header, { model, ...options });
 }
 
-function rows(...data: string[][]): ImportRow[] {
-  return data.map((cells, i) => ({ row: i + 2, cells }));
-}
+const rows = importRows;
 
 function codes(errors: RowError[]): Array<[number, string | null, string]> {
   return errors.map((e) => [e.row, e.field, e.code]);

@@ -2,39 +2,23 @@ import { FileFormatError, ValidationError } from '../../../layers/core/errors';
 import type { RecordValues } from '../../../layers/core/model/types';
 import { relatedRecordId } from '../../../layers/core/resources/related-records';
 import { getResourceForModel } from '../../../layers/core/resources/registry';
-import { validateRows, type ImportRow, type ValidationContext } from '../../../layers/core/resources/validate-rows';
+import { validateRows, type ValidationContext } from '../../../layers/core/resources/validate-rows';
 import { erpRegistry, generateDemoData, productResource } from '../../../layers/erp';
 import { categories, products, suppliers, tags } from '../../../layers/erp/models';
 import { asImportRows } from '../../fixtures/core/cells';
 import { stored } from '../../fixtures/core/models';
 import { InMemoryRecordStore } from '../../support/in-memory-record-store';
+import { importRows, validationContext } from '../../support/validation-context';
 
 const ORG = 'acme';
 const NOW = '2024-06-01T12:00:00.000Z';
 const HEADER = ['sku', 'name', 'description', 'category', 'supplier', 'tags', 'price', 'quantity', 'status', 'active', 'released_on', 'weight_kg', 'stock_value'];
 
 function context(store: InMemoryRecordStore, header: readonly string[], options: Partial<ValidationContext> = {}): ValidationContext {
-  let next = 0;
-  return {
-    org: ORG,
-    model: products,
-    resource: productResource,
-    mapping: productResource.mapHeader(header),
-    store,
-    registry: erpRegistry,
-    user: 'u-1',
-    jobId: 'job-1',
-    now: NOW,
-    newId: () => `new-${++next}`,
-    skipUnchanged: true,
-    sourceFormat: 'csv',
-    ...options,
-  };
+  return validationContext(store, productResource, header, options);
 }
 
-function rows(...data: string[][]): ImportRow[] {
-  return data.map((cells, i) => ({ row: i + 2, cells }));
-}
+const rows = importRows;
 
 function product(id: string, values: Partial<RecordValues>) {
   return stored(id, {
