@@ -1,16 +1,7 @@
-import { z } from 'zod';
 import { createExportJob } from '../../layers/core/jobs/create-export-job';
 import { getDeps } from '../shared/composition';
+import { exportBodySchema } from '../shared/export-body';
 import { withHttp } from '../shared/http';
-
-// Filters and ordering are checked against the model by the use case, which names their paths.
-const bodySchema = z.object({
-  format: z.string().default('csv'),
-  filters: z.unknown().optional(),
-  ordering: z.unknown().optional(),
-  fields: z.array(z.string()).optional(),
-  report: z.string().min(1).optional(),
-});
 
 /** POST /api/v1/{model_plural}/export/ → 202 {job_id, status}. */
 export const handler = withHttp(async ({ principal, body, path }) => {
@@ -26,4 +17,4 @@ export const handler = withHttp(async ({ principal, body, path }) => {
     report: body.report,
   });
   return { statusCode: 202, body: { job_id: job.job_id, status: job.status } };
-}, bodySchema);
+}, exportBodySchema);

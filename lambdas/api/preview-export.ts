@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { PREVIEW_LIMIT, previewExport } from '../../layers/core/jobs/preview-export';
 import { getDeps } from '../shared/composition';
+import { exportBodySchema } from '../shared/export-body';
 import { withHttp } from '../shared/http';
 
-// The export's body plus `limit`; filters and ordering are checked by the use case, which names their paths.
-const bodySchema = z.object({
+/** The export's body plus `limit`; the format is optional here (it is only checked). */
+const bodySchema = exportBodySchema.extend({
   format: z.string().optional(),
-  filters: z.unknown().optional(),
-  ordering: z.unknown().optional(),
-  fields: z.array(z.string()).optional(),
-  report: z.string().min(1).optional(),
   limit: z.number().int().min(1).max(PREVIEW_LIMIT.max).optional(),
 });
 
