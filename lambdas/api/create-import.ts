@@ -22,7 +22,7 @@ const flag = z.union([z.boolean(), flagText]);
 const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', '\t': '\t', tab: '\t', comma: ',', semicolon: ';', '\\t': '\t' };
 
 /** The options of an import request: form fields, query parameters or JSON body fields. */
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   dry_run: flag.optional(),
   skip_errors: flag.optional(),
   skip_unchanged: flag.optional(),
@@ -38,7 +38,7 @@ const optionsSchema = z.object({
 const jsonObject = z.record(z.string(), z.unknown());
 
 /** The JSON body of an import of a file uploaded with a presigned URL. */
-const uploadBodySchema = optionsSchema.extend({
+export const uploadBodySchema = optionsSchema.extend({
   upload_id: z.string().regex(UPLOAD_ID_PATTERN, 'must be the upload_id returned by POST .../import/uploads/'),
 });
 

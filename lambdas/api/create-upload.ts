@@ -3,7 +3,7 @@ import { createUpload } from '../../layers/core/jobs/create-upload';
 import { getDeps } from '../shared/composition';
 import { withHttp } from '../shared/http';
 
-const bodySchema = z.object({
+export const bodySchema = z.object({
   filename: z.string().trim().min(1).max(255),
   content_type: z.string().trim().min(1).max(200).optional(),
 });

@@ -3,7 +3,7 @@ import { listJobs } from '../../layers/core/jobs/read-jobs';
 import { getDeps } from '../shared/composition';
 import { withHttp } from '../shared/http';
 
-const querySchema = z.object({
+export const querySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).optional(),
 });

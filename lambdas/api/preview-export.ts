@@ -5,7 +5,7 @@ import { exportBodySchema } from '../shared/export-body';
 import { withHttp } from '../shared/http';
 
 /** The export's body plus `limit`; the format is optional here (it is only checked). */
-const bodySchema = exportBodySchema.extend({
+export const bodySchema = exportBodySchema.extend({
   format: z.string().optional(),
   limit: z.number().int().min(1).max(PREVIEW_LIMIT.max).optional(),
 });
