@@ -18,6 +18,11 @@ export const envSchema = z.object({
   JWT_SECRET_ARN: z.string().min(1).optional(),
   JWT_ISSUER: z.string().default('dataio'),
   JWT_AUDIENCE: z.string().default('dataio-api'),
+  // Set: tokens are RS256/ES256 from this identity provider's key set, and HS256 is refused.
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_USER_CLAIM: z.string().min(1).default('sub'),
+  JWT_ORG_CLAIM: z.string().min(1).default('org'),
+  JWT_PERMS_CLAIM: z.string().min(1).default('perms'),
   IMPORT_CHUNK_ROWS: positiveInt(DEFAULT_JOB_SETTINGS.importChunkRows),
   EXPORT_SEGMENTS: positiveInt(DEFAULT_JOB_SETTINGS.exportSegments),
   DOWNLOAD_URL_TTL_SECONDS: positiveInt(DEFAULT_JOB_SETTINGS.downloadUrlTtlSeconds),
