@@ -1,7 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFArray, PDFContentStream, PDFDict, PDFName, PDFRawStream } from 'pdf-lib';
 import { ReportTooLargeError, renderGenericReport, PdfLayout, PdfTable, fitWidths } from '../../../layers/core/formats/pdf';
 import type { Cell } from '../../../layers/core/formats/types';
 import { packagedFonts } from '../../../lambdas/shared/fonts';
 import { PdfFile } from '../../support/pdf-text';
+
+/** Each word of page 1 with its box, as `pdftotext -bbox` reads it. */
+function wordBoxes(bytes: Uint8Array): Map<string, { xMin: number; xMax: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dataio-pdf-bbox-'));
+  try {
+    writeFileSync(join(dir, 'file.pdf'), bytes);
+    const html = execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', join(dir, 'file.pdf'), '-'], { encoding: 'utf8' });
+    const words = new Map<string, { xMin: number; xMax: number }>();
+    for (const m of html.matchAll(/<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<\/word>/g)) {
+      words.set(m[3]!, { xMin: Number(m[1]), xMax: Number(m[2]) });
+    }
+    return words;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function* rowsOf(rows: Cell[][]): AsyncGenerator<Cell[]> {
   yield* rows;
@@ -19,15 +40,13 @@ describe('PdfLayout', () => {
 
   it('right-aligns text so that it ends at the column edge', async () => {
     const layout = await PdfLayout.create({ fonts: await packagedFonts(), maxPages: 10, title: 't' });
-    const width = layout.measure('12.50');
-    const drawn: number[] = [];
-    const original = layout.page.drawText.bind(layout.page);
-    layout.page.drawText = (text, options) => {
-      drawn.push(options?.x ?? 0);
-      original(text, options);
-    };
     layout.drawText('12.50', 100, 500, { align: 'right', width: 80 });
-    expect(drawn[0]).toBeCloseTo(180 - width, 5);
+    layout.drawText('Łódź', 100, 400);
+    const words = wordBoxes(await layout.finish());
+    // What a viewer computes from the embedded glyph widths: the right end sits on x + width.
+    expect(words.get('12.50')!.xMax).toBeCloseTo(180, 1);
+    expect(words.get('12.50')!.xMax - words.get('12.50')!.xMin).toBeCloseTo(layout.measure('12.50'), 1);
+    expect(words.get('Łódź')!.xMin).toBeCloseTo(100, 1);
   });
 
   it('repeats the table header on every page and numbers the pages', async () => {
@@ -47,6 +66,37 @@ describe('PdfLayout', () => {
       expect(text).toMatch(/Code\s+Amount/);
       expect(text).toContain(`Page ${page} of ${pages}`);
     }
+    pdf.dispose();
+  });
+
+  it('keeps a finished page as one compressed stream, not as drawing operators', async () => {
+    const layout = await PdfLayout.create({ fonts: await packagedFonts(), maxPages: 10, title: 'Flushed' });
+    const table = new PdfTable(layout, [
+      { header: 'Code', width: 100 },
+      { header: 'Name', width: 200 },
+    ]);
+    table.begin();
+    for (let i = 0; i < 150; i++) table.row([`ROW-${i}`, i % 2 ? 'Łódź' : '東京']);
+    const { context } = layout.doc;
+    const pages = layout.doc.getPages();
+    expect(pages.length).toBeGreaterThan(2);
+    // Every page but the one being drawn holds only deflated bytes...
+    for (const page of pages.slice(0, -1)) {
+      const contents = page.node.Contents();
+      expect(contents).toBeInstanceOf(PDFArray);
+      const streams = (contents as PDFArray).asArray().map((ref) => context.lookup(ref));
+      expect(streams).toHaveLength(1);
+      expect(streams[0]).toBeInstanceOf(PDFRawStream);
+      expect((streams[0] as PDFRawStream).dict.get(PDFName.of('Filter'))).toBe(PDFName.of('FlateDecode'));
+      // ...and names each font it uses once (header bold, cells regular, CJK fallback).
+      expect(page.node.Resources()!.lookup(PDFName.of('Font'), PDFDict).keys()).toHaveLength(3);
+    }
+    // pdf-lib's operator objects are never built.
+    expect(context.enumerateIndirectObjects().filter(([, object]) => object instanceof PDFContentStream)).toEqual([]);
+    table.end();
+    const pdf = new PdfFile(await layout.finish());
+    expect(pdf.text(2)).toContain('ROW-');
+    expect(pdf.text(2)).toContain('Page 2 of');
     pdf.dispose();
   });
 

@@ -1,6 +1,6 @@
-import { fontkit } from './fontkit-adapter';
-import { PDFDocument, PageSizes, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFDocument, PDFName, PageSizes, type PDFFont, type PDFPage } from 'pdf-lib';
 import { ReportTooLargeError } from './errors';
+import { fontkit } from './fontkit-adapter';
 import type { PdfFontFiles } from './fonts';
 
 /** Minimal view of a fontkit font: what measuring and font fallback need. */
@@ -13,6 +13,8 @@ interface GlyphSource {
 /** One embedded font with its glyph metrics, cached per code point. */
 interface Face {
   readonly pdf: PDFFont;
+  /** Its name in the resources of every page that uses it. */
+  readonly key: PDFName;
   readonly glyphs: GlyphSource;
   readonly advances: Map<number, number>;
 }
@@ -45,21 +47,34 @@ const DEFAULT_SIZE = 9;
 /** Line height as a multiple of the font size. */
 const LEADING = 1.25;
 const FOOTER_SIZE = 7;
+/** C0 controls and DEL: no font has a glyph for them. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+/** A number as PDF content writes it: at most three decimals, never in exponent notation. */
+function num(value: number): string {
+  const rounded = Math.round(value * 1000) / 1000;
+  return Object.is(rounded, -0) ? '0' : String(rounded);
+}
 
 /**
  * A page-flowing layout over pdf-lib: A4 pages, a cursor moving down, text measured with the
  * embedded fonts (falling back per character to the next font that has the glyph), greedy word
  * wrapping, and "Page N of M" footers drawn in a final pass once the page count is known.
  *
- * pdf-lib keeps the whole document in memory until `finish`, so `maxPages` is what bounds memory.
+ * Bounded memory: the layout writes each page's content stream itself, as PDF operator text, and
+ * when the page is finished compresses it into a raw (Flate) stream, so a finished page costs
+ * its compressed bytes (a few KB) instead of the tens of thousands of operator objects pdf-lib's
+ * `page.drawText` keeps until `save` (about 0.6 MB a page). pdf-lib's drawing methods would also
+ * add two font resources per call, interned for good in pdf-lib's global name pool. The footers are
+ * a second small stream per page. `maxPages` bounds the rest: pages, their compressed content and
+ * the time a runaway report can take.
  */
 export class PdfLayout {
   readonly doc: PDFDocument;
   readonly pageWidth: number;
   readonly pageHeight: number;
   readonly margin: number;
-  /** The current page. */
-  page!: PDFPage;
   /** The cursor: the top of the next thing drawn, in PDF coordinates (0 at the bottom). */
   y = 0;
   /** Called after every page break (not for the first page): tables redraw their header here. */
@@ -70,6 +85,10 @@ export class PdfLayout {
   private readonly boldChoice = new Map<number, Face>();
   private readonly maxPages: number;
   private readonly title: string;
+  /** The page being drawn, its operators so far and the fonts they use. */
+  private page: PDFPage | undefined;
+  private operators: string[] = [];
+  private faces = new Set<Face>();
 
   private constructor(doc: PDFDocument, regular: Face[], bold: Face[], options: PdfLayoutOptions) {
     this.doc = doc;
@@ -92,14 +111,17 @@ export class PdfLayout {
     doc.setCreator('dataio');
     doc.setCreationDate(at);
     doc.setModificationDate(at);
+    let faces = 0;
     const embed = async (bytes: Uint8Array): Promise<Face> => ({
       pdf: await doc.embedFont(bytes, { subset: true }),
+      key: PDFName.of(`DataioF${faces++}`),
       glyphs: fontkit.create(bytes) as unknown as GlyphSource,
       advances: new Map(),
     });
-    const fallbacks = await Promise.all((options.fonts.fallbacks ?? []).map(embed));
     const regular = await embed(options.fonts.regular);
     const bold = options.fonts.bold ? await embed(options.fonts.bold) : regular;
+    const fallbacks: Face[] = [];
+    for (const bytes of options.fonts.fallbacks ?? []) fallbacks.push(await embed(bytes));
     const layout = new PdfLayout(doc, [regular, ...fallbacks], [bold, ...fallbacks], options);
     layout.addPage();
     return layout;
@@ -126,6 +148,7 @@ export class PdfLayout {
    */
   addPage(): void {
     if (this.doc.getPageCount() >= this.maxPages) throw new ReportTooLargeError(this.maxPages);
+    this.endPage();
     this.page = this.doc.addPage([this.pageWidth, this.pageHeight]);
     this.y = this.pageHeight - this.margin;
   }
@@ -181,20 +204,24 @@ export class PdfLayout {
 
   /**
    * Draws one line with its top-left at (x, top); `align: 'right'` puts its right end at
-   * `x + width` instead.
+   * `x + width` instead. Control characters (line breaks included) are dropped.
    */
   drawText(text: string, x: number, top: number, style: TextStyle & { align?: 'left' | 'right'; width?: number } = {}): void {
     const size = style.size ?? DEFAULT_SIZE;
-    const runs = this.runs(text, style);
+    const runs = this.runs(text.replace(CONTROL_CHARACTERS, ''), style);
+    if (runs.length === 0) return;
     const total = runs.reduce((w, r) => w + r.width, 0) * size;
     let at = style.align === 'right' && style.width !== undefined ? x + style.width - total : x;
     // Baseline a little above the bottom of the line box.
     const baseline = top - size;
-    const color = rgb(style.grey ?? 0, style.grey ?? 0, style.grey ?? 0);
+    const ops = [`BT ${num(style.grey ?? 0)} g`];
     for (const run of runs) {
-      this.page.drawText(run.text, { x: at, y: baseline, size, font: run.face.pdf, color });
+      this.faces.add(run.face);
+      ops.push(`${run.face.key.toString()} ${num(size)} Tf 1 0 0 1 ${num(at)} ${num(baseline)} Tm ${run.face.pdf.encodeText(run.text).toString()} Tj`);
       at += run.width * size;
     }
+    ops.push('ET');
+    this.operators.push(ops.join('\n'));
   }
 
   /** Draws a paragraph at the cursor, wrapped to the content width, and moves the cursor below it. */
@@ -213,16 +240,20 @@ export class PdfLayout {
 
   /** A horizontal rule at `y`, from `x` for `width`. */
   rule(x: number, y: number, width: number, thickness = 0.5, grey = 0.6): void {
-    this.page.drawLine({ start: { x, y }, end: { x: x + width, y }, thickness, color: rgb(grey, grey, grey) });
+    this.operators.push(`q ${num(grey)} G ${num(thickness)} w ${num(x)} ${num(y)} m ${num(x + width)} ${num(y)} l S Q`);
   }
 
   /** A filled rectangle with its top-left at (x, top). */
   fill(x: number, top: number, width: number, height: number, grey: number): void {
-    this.page.drawRectangle({ x, y: top - height, width, height, color: rgb(grey, grey, grey) });
+    this.operators.push(`q ${num(grey)} g ${num(x)} ${num(top - height)} ${num(width)} ${num(height)} re f Q`);
   }
 
-  /** Draws every page's footer (title, "Page N of M") and returns the file's bytes. */
+  /**
+   * Draws every page's footer (title, "Page N of M") as a small stream of its own, now that the
+   * page count is known, and returns the file's bytes. The layout is done after this.
+   */
   async finish(): Promise<Uint8Array> {
+    this.endPage();
     const pages = this.doc.getPages();
     const style = { size: FOOTER_SIZE, grey: 0.4 };
     const top = this.margin + FOOTER_SIZE;
@@ -230,9 +261,28 @@ export class PdfLayout {
       this.page = page;
       this.drawText(this.title, this.margin, top, style);
       this.drawText(`Page ${i + 1} of ${pages.length}`, this.margin, top, { ...style, align: 'right', width: this.contentWidth });
+      this.endPage();
     });
-    // Object streams make smaller files; nothing else reads the document meanwhile.
-    return this.doc.save({ useObjectStreams: true });
+    // Object streams make smaller files; nothing else reads the document meanwhile, so saving
+    // need not yield to the event loop every 50 objects (pdf-lib's default).
+    return this.doc.save({ useObjectStreams: true, objectsPerTick: Number.POSITIVE_INFINITY });
+  }
+
+  /**
+   * Appends what was drawn on the current page to it as one Flate-compressed stream, with the
+   * fonts it uses in the page's resources, and forgets the operators.
+   */
+  private endPage(): void {
+    const page = this.page;
+    if (!page) return;
+    if (this.operators.length > 0) {
+      const { context } = this.doc;
+      page.node.addContentStream(context.register(context.flateStream(this.operators.join('\n'))));
+      for (const face of this.faces) page.node.setFontDictionary(face.key, face.pdf.ref);
+    }
+    this.page = undefined;
+    this.operators = [];
+    this.faces = new Set();
   }
 
   /** The text cut into runs of one font each, with widths in ems. */
