@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DataioFunction } from './dataio-function';
+import { authorizerIdentity, type DataioIdentity } from './dataio-identity';
 import { assertPositiveInteger } from './workflow-function';
 
 export interface DataioApiProps {
@@ -19,8 +20,15 @@ export interface DataioApiProps {
   /** The files bucket (presigned uploads and downloads). */
   readonly filesBucket: s3.IBucket;
 
-  /** HS256 key the authorizer verifies bearer tokens with. */
+  /** HS256 key the authorizer verifies bearer tokens with (unused when `identity.jwksUrl` is set). */
   readonly jwtSecret: secretsmanager.ISecret;
+
+  /**
+   * The identity provider whose tokens the authorizer accepts (see `DataioIdentity`, and
+   * `cognitoIdentity()` for a Cognito user pool).
+   * @default - dataio's own HS256 tokens signed with `jwtSecret`
+   */
+  readonly identity?: DataioIdentity;
 
   /** State machine that runs import jobs. */
   readonly importStateMachine: sfn.IStateMachine;
@@ -96,6 +104,7 @@ export interface DataioApiFunctions {
   readonly getJob: DataioFunction;
   readonly listJobs: DataioFunction;
   readonly listReports: DataioFunction;
+  readonly openApi: DataioFunction;
 }
 
 const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type'];
@@ -126,6 +135,7 @@ const GATEWAY_ERRORS: Array<{ id: string; type: apigateway.ResponseType; statusC
  * - `GET  /api/v1/data-jobs`                     → list-jobs
  * - `GET  /api/v1/data-jobs/{job_id}`            → get-job
  * - `POST /api/v1/data-jobs/{job_id}/cancel`     → cancel-job
+ * - `GET  /api/v1/openapi.json`                  → openapi (no token: the API's description, no data)
  */
 export class DataioApi extends Construct {
   public readonly api: apigateway.RestApi;
@@ -155,7 +165,7 @@ export class DataioApi extends Construct {
         logRetention: props.logRetention,
       });
     this.functions = {
-      authorizer: apiFunction('AuthorizerFunction', 'authorizer.ts').bindJwtSecret(props.jwtSecret),
+      authorizer: authorizerFunction(apiFunction('AuthorizerFunction', 'authorizer.ts'), props),
       createExport: apiFunction('CreateExportFunction', 'create-export.ts')
         .bindJobsTable(props.jobsTable, 'readwrite')
         .bindFilesBucket(props.filesBucket, 'read')
@@ -180,9 +190,9 @@ export class DataioApi extends Construct {
       listJobs: apiFunction('ListJobsFunction', 'list-jobs.ts').bindJobsTable(props.jobsTable, 'read'),
       // The report registry is code: no table, no bucket.
       listReports: apiFunction('ListReportsFunction', 'list-reports.ts'),
+      // The document is generated from code: no table, no bucket.
+      openApi: apiFunction('OpenApiFunction', 'openapi.ts'),
     };
-    this.functions.authorizer.addEnvironment('JWT_ISSUER', props.jwtIssuer ?? 'dataio');
-    this.functions.authorizer.addEnvironment('JWT_AUDIENCE', props.jwtAudience ?? 'dataio-api');
     this.functions.getJob.addEnvironment('DOWNLOAD_URL_TTL_SECONDS', String(downloadUrlTtlSeconds));
     this.functions.createUpload.addEnvironment('UPLOAD_URL_TTL_SECONDS', String(uploadUrlTtlSeconds));
     this.functions.createImport.addEnvironment('MAX_UPLOAD_BYTES', String(maxUploadBytes));
@@ -242,6 +252,10 @@ export class DataioApi extends Construct {
     const job = dataJobs.addResource('{job_id}');
     job.addMethod('GET', proxy(this.functions.getJob));
     job.addResource('cancel').addMethod('POST', proxy(this.functions.cancelJob));
+    // API docs are public so tools can fetch them before they hold a token; they hold no data.
+    const openApi = v1.addResource('openapi.json').addMethod('GET', proxy(this.functions.openApi), { authorizationType: apigateway.AuthorizationType.NONE });
+    cdk.Validations.of(openApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'The OpenAPI document is public on purpose: it describes the API, the same for every organization, and holds no data.' });
+    cdk.Validations.of(openApi).acknowledge({ id: 'AwsSolutions-COG4', reason: 'The OpenAPI document is public on purpose: no authorizer at all.' });
 
     const corsHeaders = {
       'Access-Control-Allow-Origin': `'${allowOrigin}'`,
@@ -259,6 +273,14 @@ export class DataioApi extends Construct {
       });
     }
   }
+}
+
+/** The authorizer of the identity setting: its environment, and the JWT secret only when it verifies HS256. */
+function authorizerFunction(fn: DataioFunction, props: DataioApiProps): DataioFunction {
+  const identity = authorizerIdentity(props.identity, { issuer: props.jwtIssuer, audience: props.jwtAudience });
+  if (identity.usesSecret) fn.bindJwtSecret(props.jwtSecret);
+  for (const [name, value] of Object.entries(identity.environment)) fn.addEnvironment(name, value);
+  return fn;
 }
 
 function proxy(fn: DataioFunction): apigateway.LambdaIntegration {

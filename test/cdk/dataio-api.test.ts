@@ -49,7 +49,7 @@ describe('DataioApi', () => {
     const paths = resourcePaths(templates.service.findResources('AWS::ApiGateway::Resource') as Resources);
     const authorizerId = Object.keys(templates.service.findResources('AWS::ApiGateway::Authorizer'))[0];
     const routes = Object.values(templates.service.findResources('AWS::ApiGateway::Method'))
-      .filter((m) => m.Properties.HttpMethod !== 'OPTIONS')
+      .filter((m) => m.Properties.HttpMethod !== 'OPTIONS' && paths[m.Properties.ResourceId.Ref] !== '/api/v1/openapi.json')
       .map((m) => {
         const p = m.Properties;
         expect(p.AuthorizationType).toBe('CUSTOM');
@@ -68,6 +68,15 @@ describe('DataioApi', () => {
       'POST /api/v1/{model_plural}/import → lambdas/api/create-import.ts',
       'POST /api/v1/{model_plural}/import/uploads → lambdas/api/create-upload.ts',
     ]);
+  });
+
+  it('serves the OpenAPI document without the authorizer, the only such route besides CORS preflight', () => {
+    const paths = resourcePaths(templates.service.findResources('AWS::ApiGateway::Resource') as Resources);
+    const open = Object.values(templates.service.findResources('AWS::ApiGateway::Method'))
+      .filter((m) => m.Properties.HttpMethod !== 'OPTIONS' && m.Properties.AuthorizationType !== 'CUSTOM')
+      .map((m) => `${m.Properties.HttpMethod} ${paths[m.Properties.ResourceId.Ref]} ${m.Properties.AuthorizationType} → ${handlers[functionInUri(m.Properties.Integration.Uri) ?? '']}`);
+
+    expect(open).toEqual(['GET /api/v1/openapi.json NONE → lambdas/api/openapi.ts']);
   });
 
   it('answers CORS preflight without the authorizer', () => {
