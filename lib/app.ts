@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { REPO_ROOT } from './constructs/dataio-function';
+import type { DataioIdentity } from './constructs/dataio-identity';
 import { ServiceStack } from './service-stack';
 import { StorageStack } from './storage-stack';
 
@@ -25,7 +26,9 @@ export interface DataioApp {
  * cdk.json's context (feature flags and `dataio:*` settings) is applied here too, so the CLI,
  * the tests and the local stack all synthesize the same templates. Settings read from context:
  * `dataio:importChunkRows`, `dataio:exportSegments`, `dataio:mapMaxConcurrency`, `dataio:chunkMaxConcurrency`,
- * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:logRetentionDays`.
+ * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:logRetentionDays`,
+ * and for an identity provider `dataio:jwksUrl`, `dataio:jwtUserClaim`, `dataio:jwtOrgClaim`,
+ * `dataio:jwtPermsClaim` (see docs/security.md).
  */
 export function createApp(options: CreateAppOptions = {}): DataioApp {
   const app = new cdk.App({
@@ -44,6 +47,7 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
     exportSegments: numberContext(app, 'dataio:exportSegments'),
     mapMaxConcurrency: numberContext(app, 'dataio:mapMaxConcurrency'),
     chunkMaxConcurrency: numberContext(app, 'dataio:chunkMaxConcurrency'),
+    identity: identityContext(app),
     jwtIssuer: stringContext(app, 'dataio:jwtIssuer'),
     jwtAudience: stringContext(app, 'dataio:jwtAudience'),
     downloadUrlTtlSeconds: numberContext(app, 'dataio:downloadUrlTtlSeconds'),
@@ -51,6 +55,17 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
   });
 
   return { app, storage, service };
+}
+
+/** An identity provider from context; issuer and audience come from `dataio:jwtIssuer`/`dataio:jwtAudience`. */
+function identityContext(app: cdk.App): DataioIdentity | undefined {
+  const identity = {
+    jwksUrl: stringContext(app, 'dataio:jwksUrl'),
+    userClaim: stringContext(app, 'dataio:jwtUserClaim'),
+    orgClaim: stringContext(app, 'dataio:jwtOrgClaim'),
+    permsClaim: stringContext(app, 'dataio:jwtPermsClaim'),
+  };
+  return Object.values(identity).some((value) => value !== undefined) ? identity : undefined;
 }
 
 function readCdkJsonContext(): Record<string, unknown> {

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DataioApi } from './constructs/dataio-api';
+import type { DataioIdentity } from './constructs/dataio-identity';
 import { ExportWorkflow } from './constructs/export-workflow';
 import { ImportWorkflow } from './constructs/import-workflow';
 import { WorkflowFunction } from './constructs/workflow-function';
@@ -41,6 +42,13 @@ export interface ServiceStackProps extends cdk.StackProps {
   readonly mapMaxConcurrency?: number;
   /** Parallel chunk tasks of an import (Distributed Map). @default 200 */
   readonly chunkMaxConcurrency?: number;
+
+  /**
+   * The identity provider whose tokens the API accepts: a JWKS URL (Cognito, any OIDC provider),
+   * issuer, audience and claim names. See `DataioIdentity` and `cognitoIdentity()`.
+   * @default - dataio's own HS256 tokens signed with `jwtSecret`
+   */
+  readonly identity?: DataioIdentity;
 
   /**
    * Expected `iss` claim of bearer tokens.
@@ -122,6 +130,7 @@ export class ServiceStack extends cdk.Stack {
       jwtSecret: props.jwtSecret,
       importStateMachine: this.importWorkflow.stateMachine,
       exportStateMachine: this.exportWorkflow.stateMachine,
+      identity: props.identity,
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       downloadUrlTtlSeconds: props.downloadUrlTtlSeconds,

@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DataioFunction } from './dataio-function';
+import { authorizerIdentity, type DataioIdentity } from './dataio-identity';
 import { assertPositiveInteger } from './workflow-function';
 
 export interface DataioApiProps {
@@ -19,8 +20,15 @@ export interface DataioApiProps {
   /** The files bucket (presigned uploads and downloads). */
   readonly filesBucket: s3.IBucket;
 
-  /** HS256 key the authorizer verifies bearer tokens with. */
+  /** HS256 key the authorizer verifies bearer tokens with (unused when `identity.jwksUrl` is set). */
   readonly jwtSecret: secretsmanager.ISecret;
+
+  /**
+   * The identity provider whose tokens the authorizer accepts (see `DataioIdentity`, and
+   * `cognitoIdentity()` for a Cognito user pool).
+   * @default - dataio's own HS256 tokens signed with `jwtSecret`
+   */
+  readonly identity?: DataioIdentity;
 
   /** State machine that runs import jobs. */
   readonly importStateMachine: sfn.IStateMachine;
@@ -157,7 +165,7 @@ export class DataioApi extends Construct {
         logRetention: props.logRetention,
       });
     this.functions = {
-      authorizer: apiFunction('AuthorizerFunction', 'authorizer.ts').bindJwtSecret(props.jwtSecret),
+      authorizer: authorizerFunction(apiFunction('AuthorizerFunction', 'authorizer.ts'), props),
       createExport: apiFunction('CreateExportFunction', 'create-export.ts')
         .bindJobsTable(props.jobsTable, 'readwrite')
         .bindFilesBucket(props.filesBucket, 'read')
@@ -185,8 +193,6 @@ export class DataioApi extends Construct {
       // The document is generated from code: no table, no bucket.
       openApi: apiFunction('OpenApiFunction', 'openapi.ts'),
     };
-    this.functions.authorizer.addEnvironment('JWT_ISSUER', props.jwtIssuer ?? 'dataio');
-    this.functions.authorizer.addEnvironment('JWT_AUDIENCE', props.jwtAudience ?? 'dataio-api');
     this.functions.getJob.addEnvironment('DOWNLOAD_URL_TTL_SECONDS', String(downloadUrlTtlSeconds));
     this.functions.createUpload.addEnvironment('UPLOAD_URL_TTL_SECONDS', String(uploadUrlTtlSeconds));
     this.functions.createImport.addEnvironment('MAX_UPLOAD_BYTES', String(maxUploadBytes));
@@ -267,6 +273,14 @@ export class DataioApi extends Construct {
       });
     }
   }
+}
+
+/** The authorizer of the identity setting: its environment, and the JWT secret only when it verifies HS256. */
+function authorizerFunction(fn: DataioFunction, props: DataioApiProps): DataioFunction {
+  const identity = authorizerIdentity(props.identity, { issuer: props.jwtIssuer, audience: props.jwtAudience });
+  if (identity.usesSecret) fn.bindJwtSecret(props.jwtSecret);
+  for (const [name, value] of Object.entries(identity.environment)) fn.addEnvironment(name, value);
+  return fn;
 }
 
 function proxy(fn: DataioFunction): apigateway.LambdaIntegration {
