@@ -1,12 +1,14 @@
 /**
  * `npm start`: the embedded local stack. PORT (default 3000) is the API; DynamoDB Local, S3 and
  * Step Functions listen on PORT+1..PORT+3. DATAIO_DATA_DIR (default `.dataio`) keeps the data.
- * Prints `READY <apiUrl>` last once everything is up.
+ * Prints `READY <apiUrl>` last once everything is up, after recording the stack in
+ * `<dataDir>/local.json` (API URL, pid) for the `dataio` CLI; the record is removed on exit.
  */
 import '../lib/local/promise-with-resolvers';
 import path from 'node:path';
 import { issueToken } from '../lambdas/shared/jwt';
 import { LocalStack, startLocalStack } from '../lib/local/local-stack';
+import { removeLocalState, writeLocalState } from './cli/local-state';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    removeLocalState(dataDir);
     void (running.stack?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -54,6 +57,15 @@ async function main(): Promise<void> {
   const example = stack.model.api.routes.find((r) => r.method === 'GET' && r.functionLogicalId && !r.pathTemplate.includes('{'));
   if (example) console.log(`  curl -H "Authorization: Bearer $DATAIO_TOKEN" ${stack.apiUrl}${example.pathTemplate}`);
   console.log('');
+  writeLocalState(dataDir, {
+    api_url: stack.apiUrl,
+    pid: process.pid,
+    started_at: new Date().toISOString(),
+    jwt_issuer: process.env.JWT_ISSUER,
+    jwt_audience: process.env.JWT_AUDIENCE,
+  });
+  // Whatever ends the process (a signal, a crash, process.exit), the record goes with it.
+  process.on('exit', () => removeLocalState(dataDir));
   console.log(`READY ${stack.apiUrl}`);
 }
 
