@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `dataio` command: runs the TypeScript CLI through tsx's CommonJS loader (no build step).
+// Exit codes are listed in docs/cli.md; 70 here means the CLI itself broke.
 require('tsx/cjs');
 require('./cli.ts')
   .main(process.argv.slice(2))
@@ -9,6 +10,6 @@ require('./cli.ts')
     },
     (error) => {
       process.stderr.write(`dataio: ${error.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = 70;
     },
   );
