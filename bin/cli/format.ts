@@ -69,7 +69,7 @@ export function renderBar(fraction: number | null, width: number, tick = 0): str
   if (fraction === null) {
     const block = Math.min(3, inner);
     const span = inner - block + 1;
-    const at = span <= 1 ? 0 : Math.abs((tick % (2 * (span - 1))) - (span - 1));
+    const at = span <= 1 ? 0 : span - 1 - Math.abs((tick % (2 * (span - 1))) - (span - 1));
     return `[${' '.repeat(at)}${'▒'.repeat(block)}${' '.repeat(inner - at - block)}]`;
   }
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * inner);
