@@ -182,10 +182,10 @@ describe('dataio CLI commands (in process, scripted API)', () => {
       expect(code).toBe(1);
       const lines = stdout.split('\n');
       expect(lines[0]).toBe(`import of contacts.csv (34 B) into contacts started: job ${JOB_ID}`);
-      expect(lines.filter((l) => /^\[[^\]]+\]  /.test(l))).toEqual([
+      expect(lines.filter((l) => /^\[[^\]]+\] {2}/.test(l))).toEqual([
         expect.stringMatching(/QUEUED$/),
-        expect.stringMatching(/RUNNING  0%  rows 0\/6  chunks 0\/1$/),
-        expect.stringMatching(/FAILED  100%  rows 6\/6  chunks 1\/1$/),
+        expect.stringMatching(/RUNNING {2}0% {2}rows 0\/6 {2}chunks 0\/1$/),
+        expect.stringMatching(/FAILED {2}100% {2}rows 6\/6 {2}chunks 1\/1$/),
       ]);
       expect(stdout).toContain('totals       6 rows: 2 new, 0 updated, 0 skipped, 2 with errors');
       expect(stdout).toContain("3    customer (customer_id)  not_found  customers 'cust-9999' not found");
@@ -205,7 +205,7 @@ describe('dataio CLI commands (in process, scripted API)', () => {
 
       expect(partial.code).toBe(2);
       expect(partial.stdout).toContain('\r\x1b[2Kimport contacts [██████████');
-      expect(partial.stdout).toMatch(/ 50%  rows 3\/6  chunks 1\/2  RUNNING/);
+      expect(partial.stdout).toMatch(/ 50% {2}rows 3\/6 {2}chunks 1\/2 {2}RUNNING/);
       expect(partial.stdout).toContain('row errors (2):');
       expect(ok.code).toBe(0);
       expect(ok.stdout).not.toContain('row errors');

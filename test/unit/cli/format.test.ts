@@ -77,7 +77,7 @@ describe('progress', () => {
     const line = formatProgressBar(job(), 3200, 100);
 
     expect(line.length).toBeLessThanOrEqual(99);
-    expect(line).toMatch(/^import contacts \[█+░+\]\s+50%  rows 1,200\/2,400  chunks 3\/6  RUNNING  3\.2 s$/);
+    expect(line).toMatch(/^import contacts \[█+░+\]\s+50% {2}rows 1,200\/2,400 {2}chunks 3\/6 {2}RUNNING {2}3\.2 s$/);
     expect(formatProgressBar(job(), 3200, 30).length).toBeLessThanOrEqual(29);
   });
 
