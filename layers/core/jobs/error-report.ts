@@ -16,15 +16,23 @@ export const ERRORS_COLUMN = 'errors';
  * `errors` column describing every problem of the row — fix the values, delete the column or not,
  * and import the file again.
  *
- * 1. Stream each chunk's rows (as the prepare step normalized them); keep only the failed rows.
- * 2. Load each chunk's errors with its rows (memory holds one chunk's errors at a time).
+ * 1. For each chunk with failed rows, in file order: load its failed rows and duplicate errors
+ *    (`failuresOf`) and its validation errors. Memory holds one chunk's errors at a time,
+ *    whatever the file's size.
+ * 2. Stream the chunk's rows (as the prepare step normalized them); keep only the failed rows.
  * 3. Stream the report next to the input.
  */
 export async function writeErrorReport(
   deps: Pick<JobDeps, 'files'>,
   job: DataJob,
   manifest: ImportManifest,
-  options: { failedRows: ReadonlySet<number>; duplicateErrors: readonly RowError[]; columnIndex: (error: RowError) => number },
+  options: {
+    /** The chunks with failed rows, in file order. */
+    chunks: readonly number[];
+    /** A chunk's failed rows and the duplicate errors the Decide step gave its rows. */
+    failuresOf: (chunk: number) => Promise<{ failedRows: ReadonlySet<number>; duplicateErrors: readonly RowError[] }>;
+    columnIndex: (error: RowError) => number;
+  },
 ): Promise<JobFile & { rows: number }> {
   const format = jobInputFormat(job);
   const columns: ExportColumn[] = [...manifest.header, ERRORS_COLUMN].map((name) => ({ name, type: 'string' }));
@@ -32,13 +40,17 @@ export async function writeErrorReport(
   const filename = reportFilename(job.input_file?.filename ?? 'import', writer.extension);
   const key = fileKeys.errorReport(job.organization, job.job_id, filename);
   const upload = deps.files.put(key, writer.output, { contentType: writer.contentType });
-  const duplicates = groupByRow(options.duplicateErrors);
   let rows = 0;
   try {
-    for (const chunk of manifest.chunks) {
-      const chunkErrors = groupByRow(await readJson<RowError[]>(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, chunk.index)));
-      for await (const row of readChunkRows(deps.files, job, chunk.index)) {
-        if (!options.failedRows.has(row.row)) continue;
+    for (const chunk of options.chunks) {
+      const [failures, errors] = await Promise.all([
+        options.failuresOf(chunk),
+        readJson<RowError[]>(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, chunk)),
+      ]);
+      const chunkErrors = groupByRow(errors);
+      const duplicates = groupByRow(failures.duplicateErrors);
+      for await (const row of readChunkRows(deps.files, job, chunk)) {
+        if (!failures.failedRows.has(row.row)) continue;
         const errors = [...(chunkErrors.get(row.row) ?? []), ...(duplicates.get(row.row) ?? [])].sort((a, b) => options.columnIndex(a) - options.columnIndex(b));
         const cells = manifest.header.map((_, i) => row.cells[i] ?? '');
         await writer.writeRow([...cells, describeErrors(errors)]);
@@ -62,7 +74,11 @@ export function describeErrors(errors: readonly RowError[]): string {
 
 function groupByRow(errors: readonly RowError[]): Map<number, RowError[]> {
   const byRow = new Map<number, RowError[]>();
-  for (const error of errors) byRow.set(error.row, [...(byRow.get(error.row) ?? []), error]);
+  for (const error of errors) {
+    const row = byRow.get(error.row);
+    if (row) row.push(error);
+    else byRow.set(error.row, [error]);
+  }
   return byRow;
 }
 

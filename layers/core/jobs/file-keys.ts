@@ -13,6 +13,10 @@ export const fileKeys = {
   /** A chunk's data rows, normalized to JSON lines `[row, cells]` by the prepare step. */
   chunkRows: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/rows/${chunk}.ndjson`,
   chunkErrors: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.errors.json`,
+  /** A chunk's unique-value claims, for the Decide step's cross-chunk check. */
+  chunkClaims: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.claims.json`,
+  /** The duplicate errors the Decide step found in a chunk (only chunks that have some). */
+  chunkDuplicates: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.duplicates.json`,
   /** The failed rows of an import, next to its input. */
   errorReport: (org: string, jobId: string, filename: string) => `imports/${org}/${jobId}/errors/${safeFilename(filename)}`,
   decision: (org: string, jobId: string) => `work/${org}/${jobId}/decision.json`,

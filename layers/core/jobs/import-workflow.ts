@@ -2,7 +2,7 @@ import { FileFormatError } from '../errors';
 import type { ModelDefinition, StoredRecord } from '../model/types';
 import { getResourceForModel } from '../resources/registry';
 import type { HeaderMapping, Resource } from '../resources/types';
-import { findDuplicateClaims, validateRows, type ImportRow, type UniqueClaim, type ValidatedRow } from '../resources/validate-rows';
+import { validateRows, type ImportRow, type ValidatedRow } from '../resources/validate-rows';
 import type { WorkflowInput } from '../ports';
 import type { DataJob, JobTotals, JobWarning, ResultLog, RowError } from './data-job';
 import type { JobDeps } from './deps';
@@ -10,7 +10,9 @@ import { writeErrorReport } from './error-report';
 import { fileKeys } from './file-keys';
 import { ChunkRowsWriter, readChunkRows } from './chunk-rows';
 import { jobInputFormat, readInput } from './import-format';
+import { findDuplicatesAcrossChunks, loadInOrder, type StoredClaim } from './import-workflow-duplicates';
 import { readJson, writeJson } from './json-files';
+import { FirstItems } from './sorted-streams';
 
 /** The most row errors kept inline on the job item; the rest are only counted. */
 export const INLINE_ROW_ERRORS_CAP = 1000;
@@ -36,7 +38,11 @@ export interface ImportManifest {
   readonly chunks: ImportChunk[];
 }
 
-/** What validating one chunk found, small enough for `decideImport` to read every chunk's. */
+/**
+ * What validating one chunk found. Its size follows the chunk's, not the file's: the Decide and
+ * Finalize steps read one chunk's summary at a time. The chunk's unique-value claims are in a
+ * file of their own (`fileKeys.chunkClaims`, `StoredClaim`s in row order).
+ */
 export interface ChunkSummary {
   /** Non-blank data rows. */
   readonly rows: number;
@@ -47,7 +53,6 @@ export interface ChunkSummary {
   readonly errorCount: number;
   /** The chunk's first errors (at most the inline cap); every error is in the chunk's errors file. */
   readonly errors: RowError[];
-  readonly claims: UniqueClaim[];
 }
 
 /** What a chunk's commit writes: related records to create first, then the rows. */
@@ -56,13 +61,17 @@ export interface ChunkResult {
   readonly related: Array<{ readonly model: string; readonly record: StoredRecord }>;
 }
 
-/** The decision taken once every chunk is validated. */
+/**
+ * The decision taken once every chunk is validated. The duplicate errors themselves are in one
+ * file per chunk that has any (`fileKeys.chunkDuplicates`): a row that passed its chunk's
+ * validation but has a duplicate error is rejected, never written.
+ */
 export interface ImportDecision {
   readonly commit: boolean;
-  /** In-file duplicates found across chunks. */
-  readonly duplicateErrors: RowError[];
-  /** Rows that passed their chunk's validation but lost a duplicate check: never written. */
-  readonly rejectedRows: number[];
+  /** Chunks with in-file duplicate errors. */
+  readonly duplicateChunks: number[];
+  /** In-file duplicate errors found across all chunks. */
+  readonly duplicates: number;
 }
 
 /** A chunk task's input. */
@@ -168,7 +177,8 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
   const result: ChunkResult = { valid: [], related: [] };
   const relatedSeen = new Set<string>();
   const errors: RowError[] = [];
-  const summary = { rows: 0, newRows: [] as number[], updatedRows: [] as number[], skippedRows: [] as number[], errorRows: [] as number[], errorCount: 0, errors: [] as RowError[], claims: [] as UniqueClaim[] };
+  const summary = { rows: 0, newRows: [] as number[], updatedRows: [] as number[], skippedRows: [] as number[], errorRows: [] as number[], errorCount: 0, errors: [] as RowError[] };
+  const claims: StoredClaim[] = [];
   const flush = async (batch: ImportRow[]) => {
     const validated = await validateRows(context, batch);
     summary.rows += batch.filter((row) => row.cells.some((cell) => cell.trim() !== '')).length;
@@ -187,7 +197,7 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     summary.errorRows.push(...new Set(validated.errors.map((e) => e.row)));
     summary.errorCount += validated.errors.length;
     summary.errors.push(...validated.errors.slice(0, INLINE_ROW_ERRORS_CAP - summary.errors.length));
-    summary.claims.push(...validated.claims);
+    for (const claim of validated.claims) claims.push([claim.field, claim.value, claim.row]);
   };
   let batch: ImportRow[] = [];
   for await (const row of readChunkRows(deps.files, job, range.index)) {
@@ -200,35 +210,53 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
   if (batch.length > 0) await flush(batch);
   await writeJson(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk), result);
   await writeJson(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, input.chunk), errors);
+  // Row order is what the Decide step's single pass relies on (stable: a row's claims keep theirs).
+  claims.sort((a, b) => a[2] - b[2]);
+  await writeJson(deps.files, fileKeys.chunkClaims(job.organization, job.job_id, input.chunk), claims);
   await writeJson(deps.files, fileKeys.chunkSummary(job.organization, job.job_id, input.chunk), summary satisfies ChunkSummary);
   await deps.jobs.addProgress(job.organization, job.job_id, { rows_processed: range.rows, chunks_done: 1 });
 }
 
 /**
- * Decides, once every chunk is validated, whether anything is written.
+ * Decides, once every chunk is validated, whether anything is written. Memory stays bounded at
+ * any file size: claims are checked by hash in a compact table, and chunk files are read one
+ * chunk at a time (a few ahead).
  *
  * 1. Find values of unique fields (and import ids) used by more than one row of the file, across
- *    chunks: the first row keeps its value, every later row gets an error.
- * 2. Commit only when it is no dry run, some row is new or changed, and either no row failed or
+ *    chunks (`findDuplicatesAcrossChunks`): the first row keeps its value, every later row gets an
+ *    error, written to its chunk's duplicates file.
+ * 2. Count, chunk by chunk, the rows that failed and the new or changed rows that are left.
+ * 3. Commit only when it is no dry run, some row is new or changed, and either no row failed or
  *    `skip_errors` is set.
  */
 export async function decideImport(deps: WorkflowDeps, input: WorkflowInput & { chunks: number[] }): Promise<WorkflowInput & { chunks: number[]; commit: boolean }> {
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || job.status !== 'RUNNING') return { ...input, commit: false };
   const manifest = await readJson<ImportManifest>(deps.files, fileKeys.manifest(job.organization, job.job_id));
-  const summaries = await readSummaries(deps, job, input.chunks);
-  const duplicateErrors = findDuplicateClaims(
-    summaries.flatMap((s) => s.claims),
+  const chunks = inFileOrder(input.chunks);
+  const duplicateChunks: number[] = [];
+  const scan = await findDuplicatesAcrossChunks(
+    {
+      chunks,
+      claimsOf: (chunk) => readJson<StoredClaim[]>(deps.files, fileKeys.chunkClaims(job.organization, job.job_id, chunk)),
+      chunkOfRow: (row) => chunkOfRow(manifest, row),
+    },
     (field) => columnOf(manifest.mapping, field),
+    async (chunk, errors) => {
+      await writeJson(deps.files, fileKeys.chunkDuplicates(job.organization, job.job_id, chunk), errors);
+      duplicateChunks.push(chunk);
+    },
   );
-  const failedRows = new Set(summaries.flatMap((s) => s.errorRows));
-  const rejectedRows = [...new Set(duplicateErrors.map((e) => e.row))].filter((row) => !failedRows.has(row));
-  const rejected = new Set(rejectedRows);
-  const errorRows = failedRows.size + rejectedRows.length;
-  const changedRows = summaries.reduce((n, s) => n + [...s.newRows, ...s.updatedRows].filter((row) => !rejected.has(row)).length, 0);
+  const withDuplicates = new Set(duplicateChunks);
+  let errorRows = 0;
+  let changedRows = 0;
+  for await (const [, outcome] of loadInOrder(chunks, (chunk) => readChunkOutcome(deps, job, chunk, withDuplicates.has(chunk)))) {
+    errorRows += outcome.failedRows.size;
+    changedRows += countKept(outcome.summary.newRows, outcome.rejected) + countKept(outcome.summary.updatedRows, outcome.rejected);
+  }
   const { dry_run: dryRun = false, skip_errors: skipErrors = false } = job.input_params;
   const commit = !dryRun && changedRows > 0 && (errorRows === 0 || skipErrors);
-  const decision: ImportDecision = { commit, duplicateErrors, rejectedRows };
+  const decision: ImportDecision = { commit, duplicateChunks, duplicates: scan.duplicates };
   await writeJson(deps.files, fileKeys.decision(job.organization, job.job_id), decision);
   return { ...input, commit };
 }
@@ -239,7 +267,7 @@ export async function decideImport(deps: WorkflowDeps, input: WorkflowInput & { 
  *
  * 1. Re-read the job; do nothing unless it is RUNNING.
  * 2. Write the related records the chunk creates, then its new and changed rows, minus the rows
- *    the decision rejected. Skipped (unchanged) rows are not written.
+ *    the decision rejected as duplicates. Skipped (unchanged) rows are not written.
  */
 export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): Promise<void> {
   const job = await runningJob(deps, input);
@@ -247,7 +275,9 @@ export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): 
   const model = deps.models.require(job.model);
   const decision = await readJson<ImportDecision>(deps.files, fileKeys.decision(job.organization, job.job_id));
   if (!decision.commit) return;
-  const rejected = new Set(decision.rejectedRows);
+  const rejected = decision.duplicateChunks.includes(input.chunk)
+    ? new Set((await readJson<RowError[]>(deps.files, fileKeys.chunkDuplicates(job.organization, job.job_id, input.chunk))).map((e) => e.row))
+    : new Set<number>();
   const result = await readJson<ChunkResult>(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk));
   const byModel = new Map<string, StoredRecord[]>();
   for (const { model: plural, record } of result.related) byModel.set(plural, [...(byModel.get(plural) ?? []), record]);
@@ -264,12 +294,13 @@ export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): 
 }
 
 /**
- * Last import task: totals, inline errors, the error report and the final status.
+ * Last import task: totals, inline errors, the error report and the final status. Like Decide,
+ * it holds one chunk's outcome at a time (a few ahead), whatever the file's size.
  *
- * 1. Add up the chunk summaries and the decision.
- * 2. Keep the first errors inline (capped) and count the rest.
- * 3. When rows failed, write the error report next to the input: the failed rows as the user sent
- *    them, in the same format, with an `errors` column.
+ * 1. Add up, chunk by chunk, the summaries and the duplicate errors.
+ * 2. Keep the first errors inline (capped, in row and column order) and count the rest.
+ * 3. When rows failed, stream the error report next to the input: the failed rows as the user
+ *    sent them, in the same format, with an `errors` column (`writeErrorReport`).
  * 4. FAILED when rows failed without `skip_errors` or a dry run (nothing was written), else
  *    COMPLETED; then the resource's `afterImport` hook; remove the intermediate files.
  */
@@ -277,36 +308,48 @@ export async function finalizeImport(deps: WorkflowDeps, input: WorkflowInput & 
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || job.status !== 'RUNNING') return;
   const manifest = await readJson<ImportManifest>(deps.files, fileKeys.manifest(job.organization, job.job_id));
-  const chunks = input.chunks ?? manifest.chunks.map((c) => c.index);
-  const summaries = await readSummaries(deps, job, chunks);
-  const decision = chunks.length > 0
+  const chunks = inFileOrder(input.chunks ?? manifest.chunks.map((c) => c.index));
+  const decision: ImportDecision = chunks.length > 0
     ? await readJson<ImportDecision>(deps.files, fileKeys.decision(job.organization, job.job_id))
-    : { commit: false, duplicateErrors: [], rejectedRows: [] };
-  const rejected = new Set(decision.rejectedRows);
-  const count = (rows: number[]) => rows.filter((row) => !rejected.has(row)).length;
-  const failedRows = new Set([...summaries.flatMap((s) => s.errorRows), ...decision.rejectedRows]);
-  const errorCount = summaries.reduce((n, s) => n + s.errorCount, 0) + decision.duplicateErrors.length;
-  const rowErrors = [...summaries.flatMap((s) => s.errors), ...decision.duplicateErrors]
-    .sort((a, b) => a.row - b.row || columnIndex(manifest, a) - columnIndex(manifest, b))
-    .slice(0, INLINE_ROW_ERRORS_CAP);
+    : { commit: false, duplicateChunks: [], duplicates: 0 };
+  const withDuplicates = new Set(decision.duplicateChunks);
+  const byPosition = (a: RowError, b: RowError) => a.row - b.row || columnIndex(manifest, a) - columnIndex(manifest, b);
+  const firstErrors = new FirstItems<RowError>(INLINE_ROW_ERRORS_CAP, byPosition);
+  const totals = { rows: 0, new: 0, updated: 0, skipped: 0, errors: 0 } satisfies JobTotals;
+  let errorCount = 0;
+  const failingChunks: number[] = [];
+  for await (const [chunk, outcome] of loadInOrder(chunks, (c) => readChunkOutcome(deps, job, c, withDuplicates.has(c)))) {
+    const { summary, duplicates, rejected, failedRows } = outcome;
+    totals.rows += summary.rows;
+    totals.new += countKept(summary.newRows, rejected);
+    totals.updated += countKept(summary.updatedRows, rejected);
+    totals.skipped += countKept(summary.skippedRows, rejected);
+    totals.errors += failedRows.size;
+    errorCount += summary.errorCount + duplicates.length;
+    // A chunk's own errors before its duplicate errors: the order ties keep inline.
+    for (const error of summary.errors) firstErrors.offer(error);
+    for (const error of duplicates) firstErrors.offer(error);
+    if (failedRows.size > 0) failingChunks.push(chunk);
+  }
+  const rowErrors = firstErrors.values();
   const { dry_run: dryRun = false, skip_errors: skipErrors = false } = job.input_params;
-  const failed = failedRows.size > 0 && !skipErrors && !dryRun;
-  const totals: JobTotals = {
-    rows: summaries.reduce((n, s) => n + s.rows, 0),
-    new: summaries.reduce((n, s) => n + count(s.newRows), 0),
-    updated: summaries.reduce((n, s) => n + count(s.updatedRows), 0),
-    skipped: summaries.reduce((n, s) => n + count(s.skippedRows), 0),
-    errors: failedRows.size,
-  };
-  const errorReport = failedRows.size > 0
-    ? await writeErrorReport(deps, job, manifest, { failedRows, duplicateErrors: decision.duplicateErrors, columnIndex: (e) => columnIndex(manifest, e) })
+  const failed = totals.errors > 0 && !skipErrors && !dryRun;
+  const errorReport = totals.errors > 0
+    ? await writeErrorReport(deps, job, manifest, {
+        chunks: failingChunks,
+        failuresOf: async (chunk) => {
+          const { failedRows, duplicates } = await readChunkOutcome(deps, job, chunk, withDuplicates.has(chunk));
+          return { failedRows, duplicateErrors: duplicates };
+        },
+        columnIndex: (e) => columnIndex(manifest, e),
+      })
     : undefined;
   const resultLog: ResultLog = {
     totals,
     row_errors: rowErrors,
     ...(errorCount > rowErrors.length ? { row_errors_truncated: errorCount - rowErrors.length } : {}),
     summary: { warnings: warningsOf(manifest), dry_run: dryRun, skip_errors: skipErrors, committed: decision.commit },
-    ...(failed ? { error: { code: 'row_errors', message: `${failedRows.size} row(s) have errors; nothing was written (fix them using the error report, or use skip_errors to import the valid rows)` } } : {}),
+    ...(failed ? { error: { code: 'row_errors', message: `${totals.errors} row(s) have errors; nothing was written (fix them using the error report, or use skip_errors to import the valid rows)` } } : {}),
     ...(errorReport ? { error_report: errorReport } : {}),
   };
   await deps.jobs.transition(job.organization, job.job_id, ['RUNNING'], failed ? 'FAILED' : 'COMPLETED', {
@@ -315,6 +358,48 @@ export async function finalizeImport(deps: WorkflowDeps, input: WorkflowInput & 
   });
   await getResourceForModel(deps.models.require(job.model)).hooks.afterImport?.(hookContext(deps, job), totals);
   await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id));
+}
+
+/** One chunk's validation outcome with the Decide step's duplicate errors folded in. */
+interface ChunkOutcome {
+  readonly summary: ChunkSummary;
+  readonly duplicates: RowError[];
+  /** Rows that passed validation but have a duplicate error: never written. */
+  readonly rejected: ReadonlySet<number>;
+  /** Rows with any error. */
+  readonly failedRows: ReadonlySet<number>;
+}
+
+async function readChunkOutcome(deps: Pick<JobDeps, 'files'>, job: DataJob, chunk: number, hasDuplicates: boolean): Promise<ChunkOutcome> {
+  const [summary, duplicates] = await Promise.all([
+    readJson<ChunkSummary>(deps.files, fileKeys.chunkSummary(job.organization, job.job_id, chunk)),
+    hasDuplicates ? readJson<RowError[]>(deps.files, fileKeys.chunkDuplicates(job.organization, job.job_id, chunk)) : Promise.resolve([]),
+  ]);
+  const failedRows = new Set(summary.errorRows);
+  const rejected = new Set(duplicates.map((e) => e.row).filter((row) => !failedRows.has(row)));
+  for (const row of rejected) failedRows.add(row);
+  return { summary, duplicates, rejected, failedRows };
+}
+
+function countKept(rows: readonly number[], rejected: ReadonlySet<number>): number {
+  return rejected.size === 0 ? rows.length : rows.filter((row) => !rejected.has(row)).length;
+}
+
+/** Chunk indexes in file order: chunk n holds rows before chunk n + 1's. */
+function inFileOrder(chunks: readonly number[]): number[] {
+  return [...chunks].sort((a, b) => a - b);
+}
+
+/** The chunk a row of the file is in (binary search over the manifest's row ranges). */
+function chunkOfRow(manifest: ImportManifest, row: number): number {
+  let low = 0;
+  let high = manifest.chunks.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (manifest.chunks[mid]!.firstRow <= row) low = mid;
+    else high = mid - 1;
+  }
+  return manifest.chunks[low]?.index ?? 0;
 }
 
 function skipUnchangedOf(job: DataJob, resource: Resource): boolean {
@@ -340,10 +425,6 @@ function warningsOf(manifest: ImportManifest): JobWarning[] {
 async function runningJob(deps: Pick<JobDeps, 'jobs'>, input: WorkflowInput): Promise<DataJob | undefined> {
   const job = await deps.jobs.get(input.org, input.job_id);
   return job?.status === 'RUNNING' ? job : undefined;
-}
-
-async function readSummaries(deps: Pick<JobDeps, 'files'>, job: DataJob, chunks: readonly number[]): Promise<ChunkSummary[]> {
-  return Promise.all(chunks.map((chunk) => readJson<ChunkSummary>(deps.files, fileKeys.chunkSummary(job.organization, job.job_id, chunk))));
 }
 
 async function writeInBatches(deps: Pick<JobDeps, 'records'>, job: DataJob, model: ModelDefinition, writes: Array<{ record: StoredRecord; previous?: StoredRecord }>): Promise<void> {

@@ -85,6 +85,41 @@ describe('import job (use cases in process)', () => {
     expect(job.result_log?.row_errors).toEqual([expect.objectContaining({ row: 4, field: 'name', code: 'unique', column: 'name' })]);
   });
 
+  it('writes only the first row of a value repeated across chunks and reports every later one', async () => {
+    const harness = createJobHarness({ importChunkRows: 2 });
+
+    const job = await importFile(harness, Buffer.from('name\nred\nblue\nred\nblue\ngreen\nred\n'), { model: 'tags', filename: 'tags.csv', skipErrors: true });
+    const stored = [];
+    for await (const page of harness.records.scan('acme', erpRegistry.require('tags'), { segment: 0, totalSegments: 1 })) stored.push(...page);
+    const key = [...harness.files.files.keys()].find((k) => k.endsWith('/errors/tags-errors.csv'))!;
+
+    expect(job.status).toBe('COMPLETED');
+    expect(job.result_log?.totals).toEqual({ rows: 6, new: 3, updated: 0, skipped: 0, errors: 3 });
+    expect(job.result_log?.row_errors.map((e) => [e.row, e.code, e.message])).toEqual([
+      [4, 'unique', '"red" is already used by row 2 of this file'],
+      [5, 'unique', '"blue" is already used by row 3 of this file'],
+      [7, 'unique', '"red" is already used by row 2 of this file'],
+    ]);
+    expect(stored.map((r) => r.values.name).sort()).toEqual(['blue', 'green', 'red']);
+    expect(harness.files.text(key).trim().split('\n')).toEqual([
+      'name,errors',
+      'red,"name: ""red"" is already used by row 2 of this file"',
+      'blue,"name: ""blue"" is already used by row 3 of this file"',
+      'red,"name: ""red"" is already used by row 2 of this file"',
+    ]);
+  });
+
+  it('writes nothing when a value repeats across chunks and skip_errors is off', async () => {
+    const harness = createJobHarness({ importChunkRows: 1 });
+    harness.records.resetCalls();
+
+    const job = await importFile(harness, Buffer.from('name\nred\nblue\nred\n'), { model: 'tags', filename: 'tags.csv' });
+
+    expect(job.status).toBe('FAILED');
+    expect(job.result_log?.totals).toMatchObject({ rows: 3, errors: 1 });
+    expect(harness.records.calls.write).toBe(0);
+  });
+
   it('fails the job with a file-level reason for an empty file', async () => {
     const harness = createJobHarness();
 
