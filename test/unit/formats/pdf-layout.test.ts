@@ -38,6 +38,16 @@ describe('PdfLayout', () => {
     expect(layout.wrap('東京東京東京東京東京東京東京東京', 30).length).toBeGreaterThan(1);
   });
 
+  it('breaks lists and hyphenated codes after a separator before breaking inside a piece', async () => {
+    const layout = await PdfLayout.create({ fonts: await packagedFonts(), maxPages: 10, title: 't' });
+    const width = layout.measure('new|bestseller|heavy-') + 1;
+    expect(layout.wrap('new|bestseller|heavy-duty', width)).toEqual(['new|bestseller|heavy-', 'duty']);
+    expect(layout.wrap('new|bestseller|heavy-duty', layout.measure('bestseller|') + 1)).toEqual(['new|', 'bestseller|', 'heavy-duty']);
+    expect(layout.wrap('TOOLS-POWER', layout.measure('TOOLS-') + 1)).toEqual(['TOOLS-', 'POWER']);
+    // A leading minus sign stays with its number.
+    expect(layout.wrap('-1234.50', layout.measure('-1234') + 1)).toEqual(['-1234', '.50']);
+  });
+
   it('right-aligns text so that it ends at the column edge', async () => {
     const layout = await PdfLayout.create({ fonts: await packagedFonts(), maxPages: 10, title: 't' });
     layout.drawText('12.50', 100, 500, { align: 'right', width: 80 });

@@ -3,7 +3,7 @@ import { measureWidth } from '../neutralize';
 import type { Cell, ExportColumn } from '../types';
 import type { PdfFontFiles } from './fonts';
 import { PdfLayout } from './pdf-layout';
-import { PdfTable, type PdfTableColumn } from './pdf-table';
+import { PdfTable, TABLE_CELL_PADDING, type PdfTableColumn } from './pdf-table';
 
 /** What the generic tabular report shows. */
 export interface GenericReportInput {
@@ -21,13 +21,18 @@ export interface GenericReportInput {
   readonly createdAt?: Date;
 }
 
-const CELL_SIZE = 8;
+/** Small enough for a wide model to take a line a row in landscape, still easy to read. */
+const CELL_SIZE = 7;
 /** A column never gets narrower than this, nor wider than this many characters before wrapping. */
-const MIN_COLUMN_POINTS = 28;
+const MIN_COLUMN_POINTS = 24;
 const MAX_COLUMN_CHARS = 40;
-/** Advance of a wide (upper-case) character in ems (Noto Sans): widths are known only in characters. */
-const EM_PER_CHAR = 0.65;
-const CELL_PADDING = 5;
+/**
+ * Advance of a character in ems (Noto Sans), as widths are known only in characters: digits are
+ * 0.57 and prose about 0.5, but codes in capitals (`GARDEN-HOSE`) and bold headers take up to
+ * 0.65, and a column of short codes must not wrap mid-code.
+ */
+const EM_PER_DIGIT = 0.58;
+const EM_PER_CHAR = 0.66;
 
 /**
  * Renders the generic report: title, subtitle lines, and one table of every row with its header
@@ -63,8 +68,10 @@ export async function renderGenericReport(input: GenericReportInput): Promise<Ui
 }
 
 function naturalWidth(column: ExportColumn, chars: number | undefined): number {
-  const measured = Math.max(measureWidth(column.name), chars ?? 0);
-  return Math.max(MIN_COLUMN_POINTS, Math.min(measured, MAX_COLUMN_CHARS) * CELL_SIZE * EM_PER_CHAR + 2 * CELL_PADDING);
+  const numeric = column.type === 'integer' || column.type === 'decimal' || column.type === 'date';
+  const header = measureWidth(column.name) * EM_PER_CHAR;
+  const cells = Math.min(chars ?? 0, MAX_COLUMN_CHARS) * (numeric ? EM_PER_DIGIT : EM_PER_CHAR);
+  return Math.max(MIN_COLUMN_POINTS, Math.max(header, cells) * CELL_SIZE + 2 * TABLE_CELL_PADDING);
 }
 
 /**

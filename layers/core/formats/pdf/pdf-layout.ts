@@ -51,6 +51,9 @@ const FOOTER_SIZE = 7;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
+/** Where a line may break when it must: after a space, `|` or `/`, or a hyphen between letters or digits. */
+const BREAK_AFTER = /(?<=[ |/])|(?<=[\p{L}\p{N}]-)(?=[\p{L}\p{N}])/u;
+
 /** A number as PDF content writes it: at most three decimals, never in exponent notation. */
 function num(value: number): string {
   const rounded = Math.round(value * 1000) / 1000;
@@ -174,14 +177,15 @@ export class PdfLayout {
   }
 
   /**
-   * Splits text into lines no wider than `width`: at spaces where possible, inside a word only when
-   * the word alone is too wide (CJK text has no spaces). Explicit line breaks are kept.
+   * Splits text into lines no wider than `width`: at spaces, or after `|`, `/` or a hyphen inside
+   * a word (`new|eco|pro`, `TOOLS-HAND`), where possible; anywhere in a word only when the piece
+   * alone is too wide (CJK text has no spaces). Explicit line breaks are kept.
    */
   wrap(text: string, width: number, style: TextStyle = {}): string[] {
     const lines: string[] = [];
     for (const paragraph of text.split(/\r\n|\r|\n/)) {
       let line = '';
-      for (const word of paragraph.split(/(?<= )/)) {
+      for (const word of paragraph.split(BREAK_AFTER)) {
         const candidate = line + word;
         if (this.measure(candidate.trimEnd(), style) <= width) {
           line = candidate;

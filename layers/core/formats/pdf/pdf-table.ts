@@ -17,7 +17,9 @@ export interface PdfTableOptions {
   readonly maxLines?: number;
 }
 
-const PADDING = 2.5;
+/** Space between a cell's text and its edges, in points. */
+export const TABLE_CELL_PADDING = 2.5;
+const PADDING = TABLE_CELL_PADDING;
 
 /**
  * A table flowing over pages: the header row is drawn at the start and again at the top of every
