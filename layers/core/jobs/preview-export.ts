@@ -34,6 +34,11 @@ export interface ExportPreview {
   readonly rows: Cell[][];
   /** The ordering applied, canonical (`["-price", "name"]`); empty for the export's scan order. */
   readonly ordering: string[];
+  /**
+   * Columns of sensitive fields a custom resource puts in its files (`allowSensitive`): their
+   * cells are null here, since no API response shows a sensitive value. Absent when there are none.
+   */
+  readonly redacted_columns?: string[];
 }
 
 /** Default and largest number of rows a preview returns. */
@@ -49,7 +54,8 @@ export const PREVIEW_LIMIT = { default: 20, max: 100 } as const;
  *    first `limit` of each segment by the ordering (a sorted array of at most `limit` records per
  *    segment), or in scan order without one.
  * 4. Take the first `limit` across segments the way Assemble orders them (merged by the ordering,
- *    else segment after segment) and render them with the model's resource.
+ *    else segment after segment) and render them with the model's resource, sensitive columns
+ *    emptied.
  */
 export async function previewExport(deps: Pick<JobDeps, 'records' | 'models' | 'settings'>, input: PreviewExportInput): Promise<ExportPreview> {
   const model = deps.models.require(input.model);
@@ -84,10 +90,14 @@ export async function previewExport(deps: Pick<JobDeps, 'records' | 'models' | '
 
   const candidates = segments.flatMap((s) => s.first);
   const chosen = (ordered ? candidates.sort(query.compare) : candidates).slice(0, limit);
+  const sensitive = new Set(query.resource.fields.filter((rf) => rf.sensitive).map((rf) => rf.column));
+  const redacted = query.columns.map((column) => sensitive.has(column.name));
+  const rows = await query.resource.exportRows(chosen, query.columns, ctx);
   return {
     count: segments.reduce((n, s) => n + s.count, 0),
     columns: query.columns.map((column) => column.name),
-    rows: await query.resource.exportRows(chosen, query.columns, ctx),
+    rows: sensitive.size === 0 ? rows : rows.map((cells) => cells.map((cell, i) => (redacted[i] ? null : cell))),
     ordering: formatOrdering(query.ordering),
+    ...(redacted.some(Boolean) ? { redacted_columns: query.columns.filter((_, i) => redacted[i]).map((column) => column.name) } : {}),
   };
 }

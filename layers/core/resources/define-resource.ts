@@ -59,10 +59,19 @@ export interface ComputedColumnOptions {
 /** What `defineResource` takes; every option is optional. */
 export interface ResourceOptions {
   /**
-   * Model fields (and `'id'`) the resource has, in this order. Sensitive fields may not be listed.
-   * @default 'id', then every non-sensitive field in declaration order
+   * Model fields (and `'id'`) the resource has, in this order. A sensitive field may be listed only
+   * when `allowSensitive` names it too.
+   * @default 'id', then every field in declaration order that is not sensitive or is in `allowSensitive`
    */
   readonly fields?: readonly string[];
+  /**
+   * Sensitive fields this resource deliberately puts in files (and reads from them), e.g. a bank
+   * account in a payments file. Without this opt-in a sensitive field is never in a file and its
+   * value is hidden even from `dehydrate` and computed columns. API responses (the export preview,
+   * row errors) never show the values either way.
+   * @default none
+   */
+  readonly allowSensitive?: readonly string[];
   /** Fields to leave out of `fields` (e.g. `['id']`). @default none */
   readonly exclude?: readonly string[];
   /** Columns (fields or computed) that come first in exports, in this order; the rest follow. */
@@ -91,7 +100,8 @@ export interface ResourceOptions {
  */
 export function defineResource(model: ModelDefinition, options: ResourceOptions = {}): Resource {
   const where = `resource '${model.plural}'`;
-  const names = selectFields(where, model, options);
+  const allowed = allowedSensitive(where, model, options.allowSensitive ?? []);
+  const names = selectFields(where, model, options, allowed);
   const fieldOptions = options.fieldOptions ?? {};
   for (const name of Object.keys(fieldOptions)) {
     if (!names.includes(name)) throw new Error(`${where}: fieldOptions.${name} names a field the resource does not have`);
@@ -101,6 +111,7 @@ export function defineResource(model: ModelDefinition, options: ResourceOptions 
   const byName = new Map<string, ResourceField>();
   for (const name of names) {
     byName.set(name, resolveField(where, model, name, fieldOptions[name] ?? {}, importIdFields));
+    if (model.fields[name]?.sensitive) byName.set(name, { ...(byName.get(name) as ResourceField), sensitive: true });
   }
   for (const [column, computed] of Object.entries(options.computed ?? {})) {
     if (cleanHeader(column) !== column || column === '') throw new Error(`${where}: computed column '${column}' needs a non-blank name without surrounding spaces`);
@@ -121,6 +132,9 @@ export function defineResource(model: ModelDefinition, options: ResourceOptions 
   checkImportId(where, model, importIdFields, byName);
   const importKey = importIdFields[0] as string;
   const keyColumn = byName.get(importKey)?.column ?? importKey;
+  // Sensitive values the resource did not opt into never reach dehydrate or computed columns.
+  const hidden = Object.values(model.fields).filter((f) => f.sensitive && !allowed.has(f.name)).map((f) => f.name);
+  const reveals = hidden.length > 0 && fields.some((rf) => rf.dehydrate !== undefined);
 
   function exportColumns(exportOptions: ExportColumnsOptions = {}): ExportColumn[] {
     const chosen = exportOptions.fields === undefined ? fields : unique(exportOptions.fields.map((requested) => resolveExportName(model, byHeader, requested)));
@@ -134,7 +148,8 @@ export function defineResource(model: ModelDefinition, options: ResourceOptions 
       return rf;
     });
     const related = await loadRelatedForExport(records, chosen, ctx);
-    return records.map((record) => chosen.map((rf) => renderCell(model, rf, record, related)));
+    const visible = reveals ? records.map((record) => withoutFields(record, hidden)) : records;
+    return visible.map((record) => chosen.map((rf) => renderCell(model, rf, record, related)));
   }
 
   function mapHeader(header: readonly string[]): HeaderMapping {
@@ -179,17 +194,27 @@ export function defineResource(model: ModelDefinition, options: ResourceOptions 
   };
 }
 
-function selectFields(where: string, model: ModelDefinition, options: ResourceOptions): string[] {
+/** The sensitive fields a resource opts into, checked: each must be a sensitive field of the model. */
+function allowedSensitive(where: string, model: ModelDefinition, names: readonly string[]): ReadonlySet<string> {
+  for (const name of names) {
+    const f = model.fields[name];
+    if (!f) throw new Error(`${where}: allowSensitive names unknown field '${name}'`);
+    if (!f.sensitive) throw new Error(`${where}: allowSensitive names '${name}', which is not a sensitive field`);
+  }
+  return new Set(names);
+}
+
+function selectFields(where: string, model: ModelDefinition, options: ResourceOptions, allowed: ReadonlySet<string>): string[] {
   const known = (name: string): boolean => name === ID_COLUMN || model.fields[name] !== undefined;
   for (const name of [...(options.fields ?? []), ...(options.exclude ?? [])]) {
     if (!known(name)) throw new Error(`${where}: unknown field '${name}'`);
   }
   if (options.fields) {
     if (new Set(options.fields).size !== options.fields.length) throw new Error(`${where}: a field is listed twice in fields`);
-    const sensitive = options.fields.find((name) => model.fields[name]?.sensitive);
-    if (sensitive !== undefined) throw new Error(`${where}: field '${sensitive}' is sensitive and can never be in a file`);
+    const sensitive = options.fields.find((name) => model.fields[name]?.sensitive && !allowed.has(name));
+    if (sensitive !== undefined) throw new Error(`${where}: field '${sensitive}' is sensitive and never in a file unless the resource lists it in allowSensitive`);
   }
-  const all = options.fields ?? [ID_COLUMN, ...Object.values(model.fields).filter((f) => !f.sensitive).map((f) => f.name)];
+  const all = options.fields ?? [ID_COLUMN, ...Object.values(model.fields).filter((f) => !f.sensitive || allowed.has(f.name)).map((f) => f.name)];
   const excluded = new Set(options.exclude ?? []);
   return all.filter((name) => !excluded.has(name));
 }
@@ -281,9 +306,15 @@ function resolveExportName(model: ModelDefinition, byHeader: Map<string, Resourc
   const rf = byHeader.get(normalizeHeader(requested));
   if (rf) return rf;
   const f = requested === ID_COLUMN ? { sensitive: false } : model.fields[requested];
-  if (f?.sensitive) throw new ValidationError(`field '${requested}' cannot be exported`, { field: requested });
+  if (f?.sensitive) throw new ValidationError(`field '${requested}' cannot be exported: it is sensitive`, { field: requested });
   if (f) throw new ValidationError(`field '${requested}' is not exported by the ${model.plural} resource`, { field: requested });
   throw new ValidationError(`unknown field '${requested}'`, { field: requested });
+}
+
+function withoutFields(record: StoredRecord, names: readonly string[]): StoredRecord {
+  const values = { ...record.values };
+  for (const name of names) delete values[name];
+  return { ...record, values };
 }
 
 function renderCell(model: ModelDefinition, rf: ResourceField, record: StoredRecord, related: Map<string, Map<string, StoredRecord>>): Cell {

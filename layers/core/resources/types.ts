@@ -72,6 +72,11 @@ export interface ResourceField {
   readonly importable: boolean;
   readonly lookup?: ResolvedLookup;
   readonly dehydrate?: Dehydrate;
+  /**
+   * The column holds a sensitive field the resource opted into (`allowSensitive`): it is in files,
+   * never in API responses.
+   */
+  readonly sensitive?: boolean;
 }
 
 /** Context of the job-level hooks. */

@@ -65,6 +65,8 @@ export interface UniqueClaim {
   readonly field: string;
   readonly value: string;
   readonly row: number;
+  /** The field is sensitive: a duplicate is reported without its value. */
+  readonly sensitive?: boolean;
 }
 
 /** A record of another model an import creates because a lookup's policy is `create`. */
@@ -368,7 +370,9 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
     if (p.id !== null && importKey === ID_COLUMN) claims.push({ field: ID_COLUMN, value: p.id, row: p.row });
     for (const slot of p.cells) {
       const value = p.values[slot.slot];
-      if (slot.field?.unique && value !== undefined && value !== null) claims.push({ field: slot.name, value: String(value), row: p.row });
+      if (slot.field?.unique && value !== undefined && value !== null) {
+        claims.push({ field: slot.name, value: String(value), row: p.row, ...(slot.field.sensitive ? { sensitive: true } : {}) });
+      }
     }
 
     const unchanged = previous !== undefined && ctx.skipUnchanged && plan.fields.every((f) => sameFieldValue(f, values[f.name], previous.values[f.name]));
@@ -409,8 +413,21 @@ export async function validateRows(ctx: ValidationContext, rows: readonly Import
     const record: StoredRecord = { id: recordId, values, meta };
     valid.push(previous ? { row: p.row, action: 'update', record, previous } : { row: p.row, action: 'new', record });
   }
-  return { valid, errors, claims, rowsWithErrors, related: [...related.values()] };
+  return { valid, errors: errors.map((error) => withoutSensitiveValue(model, error)), claims, rowsWithErrors, related: [...related.values()] };
 }
+
+/**
+ * A row error of a sensitive field without the value (row errors are shown by the API): the
+ * `value` is null and the message no longer quotes it.
+ */
+export function withoutSensitiveValue(model: ModelDefinition, error: RowError): RowError {
+  if (error.field === null || !model.fields[error.field]?.sensitive || error.value === null) return error;
+  const message = error.value.length > 0 ? error.message.split(error.value).join(SENSITIVE_PLACEHOLDER) : error.message;
+  return { ...error, value: null, message };
+}
+
+/** What replaces a sensitive value in a message. */
+export const SENSITIVE_PLACEHOLDER = '(sensitive value)';
 
 /**
  * Finds values claimed by more than one row of a file: every claim after the first (lowest row) of
@@ -432,9 +449,9 @@ export function findDuplicateClaims(
         row: claim.row,
         column: resolveColumn(claim.field),
         field: claim.field,
-        value: claim.value,
+        value: claim.sensitive ? null : claim.value,
         code: 'unique',
-        message: `"${claim.value}" is already used by row ${first} of this file`,
+        message: `${claim.sensitive ? SENSITIVE_PLACEHOLDER : `"${claim.value}"`} is already used by row ${first} of this file`,
       });
     }
   }
