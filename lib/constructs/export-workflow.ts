@@ -1,6 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DEFAULT_JOB_SETTINGS } from '../../layers/core/jobs/deps';
 import { PDF_FONT_FILES } from '../../lambdas/shared/fonts';
 import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
 import {
@@ -16,9 +17,9 @@ import {
 
 export interface ExportWorkflowProps extends WorkflowDataProps, WorkflowMachineProps {
   /**
-   * A PDF export fails with `report_too_large` past this many pages; pdf-lib holds the whole
-   * document in the Assemble function's memory, so this bounds it.
-   * @default 2000
+   * A PDF export fails with `report_too_large` past this many pages, which bounds the Assemble
+   * function's time and memory (finished pages are kept as compressed bytes until the file is written).
+   * @default 5000
    */
   readonly pdfMaxPages?: number;
 }
@@ -54,14 +55,14 @@ export class ExportWorkflow extends Construct {
     this.functions = {
       plan: fn('PlanFunction', 'export-plan.ts'),
       exportSegment: fn('ExportSegmentFunction', 'export-segment.ts'),
-      // Assemble draws PDFs in memory (about 0.8 GB of heap at 50,000 rows): more memory, the fonts.
+      // Assemble draws PDFs (about 270 MB peak at 50,000 rows, docs/reports.md): more memory, the fonts.
       assemble: new WorkflowFunction(this, 'AssembleFunction', {
         ...props,
         entry: 'lambdas/workflow/export-assemble.ts',
         recordsAccess: 'read',
         memorySize: 1536,
         bundledFiles: Object.values(PDF_FONT_FILES),
-        pdfMaxPages: props.pdfMaxPages ?? 2000,
+        pdfMaxPages: props.pdfMaxPages ?? DEFAULT_JOB_SETTINGS.pdfMaxPages,
       }),
     };
 

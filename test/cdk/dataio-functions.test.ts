@@ -99,7 +99,7 @@ describe('DataioFunction', () => {
       const handler = fn.Metadata['dataio:handler'] as string;
       if (handler.startsWith('lambdas/api/')) expect(fn.Properties).toMatchObject({ Timeout: 29 });
       else if (handler === 'lambdas/workflow/export-assemble.ts') {
-        expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1536, Environment: { Variables: expect.objectContaining({ PDF_MAX_PAGES: '2000' }) } });
+        expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1536, Environment: { Variables: expect.objectContaining({ PDF_MAX_PAGES: '5000' }) } });
       } else expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });
     }
   });

@@ -49,6 +49,7 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   uploadUrlTtlSeconds: 900,
   // A single S3 PUT stores at most 5 GiB.
   maxUploadBytes: 5 * 1024 * 1024 * 1024,
-  // About 1 GB of heap for pdf-lib at 50,000 table rows (~1,400 pages): see docs/reports.md.
-  pdfMaxPages: 2000,
+  // 50,000 demo products take 2,127 pages (about 270 MB peak); past the limit a runaway report
+  // fails within seconds, its memory bounded by the flushed pages: see docs/reports.md.
+  pdfMaxPages: 5000,
 };
