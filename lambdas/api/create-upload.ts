@@ -6,6 +6,8 @@ import { withHttp } from '../shared/http';
 export const bodySchema = z.object({
   filename: z.string().trim().min(1).max(255),
   content_type: z.string().trim().min(1).max(200).optional(),
+  /** The exact size in bytes: signed into the URL, so the store refuses any other length. */
+  size: z.number().int().positive().optional(),
 });
 
 /**
@@ -20,6 +22,7 @@ export const handler = withHttp(async ({ principal, body, path }) => {
     model: path.model_plural ?? '',
     filename: body.filename,
     contentType: body.content_type,
+    size: body.size,
   });
   return { statusCode: 201, body: upload };
 }, bodySchema);

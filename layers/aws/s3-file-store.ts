@@ -69,15 +69,18 @@ export class S3FileStore implements FileStore {
     return { url, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString() };
   }
 
-  async presignUpload(key: string, options: { contentType: string; expiresInSeconds: number }): Promise<PresignedUpload> {
+  async presignUpload(key: string, options: { contentType: string; expiresInSeconds: number; contentLength?: number }): Promise<PresignedUpload> {
     const client = this.options.presignClient ?? this.options.client;
-    const command = new PutObjectCommand({ Bucket: this.options.bucket, Key: key, ContentType: options.contentType });
-    // The presigner leaves Content-Type unsigned unless asked: signed, S3 refuses any other type.
-    const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds, signableHeaders: new Set(['content-type']) });
+    const length = options.contentLength;
+    const command = new PutObjectCommand({ Bucket: this.options.bucket, Key: key, ContentType: options.contentType, ...(length !== undefined ? { ContentLength: length } : {}) });
+    // The presigner leaves these headers unsigned unless asked: signed, S3 refuses any other type or
+    // size (the only size limit a presigned PUT can carry; a POST policy could give a range).
+    const signableHeaders = new Set(length !== undefined ? ['content-type', 'content-length'] : ['content-type']);
+    const url = await getSignedUrl(client, command, { expiresIn: options.expiresInSeconds, signableHeaders });
     return {
       url,
       method: 'PUT',
-      headers: { 'Content-Type': options.contentType },
+      headers: { 'Content-Type': options.contentType, ...(length !== undefined ? { 'Content-Length': String(length) } : {}) },
       expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString(),
     };
   }

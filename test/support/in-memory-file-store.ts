@@ -34,11 +34,11 @@ export class InMemoryFileStore implements FileStore {
     return { url: `memory://${key}?filename=${encodeURIComponent(options.filename)}`, expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString() };
   }
 
-  async presignUpload(key: string, options: { contentType: string; expiresInSeconds: number }): Promise<PresignedUpload> {
+  async presignUpload(key: string, options: { contentType: string; expiresInSeconds: number; contentLength?: number }): Promise<PresignedUpload> {
     return {
       url: `memory://${key}?upload=1`,
       method: 'PUT',
-      headers: { 'Content-Type': options.contentType },
+      headers: { 'Content-Type': options.contentType, ...(options.contentLength !== undefined ? { 'Content-Length': String(options.contentLength) } : {}) },
       expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000).toISOString(),
     };
   }

@@ -1,7 +1,7 @@
 import { JobTransitionError, NotFoundError } from '../errors';
 import { FINAL_STATUSES, type DataJob, type JobStatus } from './data-job';
 import type { JobDeps } from './deps';
-import { canReadAllJobs, hasPermission, requirePermission } from './permissions';
+import { canSeeJob, requireJobAccess } from './permissions';
 import { getJob, type JobReader, type JobView } from './read-jobs';
 
 /** Statuses a job can be cancelled from. */
@@ -20,8 +20,8 @@ export interface CancelledJob {
 /**
  * Cancels an open job of the caller's organization.
  *
- * 1. Allow jobs admins, and callers with `data-jobs:read` on their own jobs; any other job,
- *    like another organization's, is not found.
+ * 1. Allow jobs admins (`data-jobs:admin`) on every job of the organization, and callers with
+ *    `data-jobs:read` on their own jobs; any other job, like another organization's, is not found.
  * 2. Refuse a job that already ended (COMPLETED, FAILED or CANCELLED).
  * 3. Move PENDING/QUEUED/RUNNING → CANCELLED with `finished_at`, conditioned on the status, so a
  *    job that finishes meanwhile is refused rather than overwritten.
@@ -30,10 +30,9 @@ export interface CancelledJob {
  * 5. Return the job as `GET /data-jobs/{job_id}` shows it.
  */
 export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'workflow' | 'settings' | 'now'>, reader: JobReader, jobId: string): Promise<CancelledJob> {
-  const admin = canReadAllJobs(reader.perms);
-  if (!admin) requirePermission(reader.perms, 'data-jobs:read');
+  const access = requireJobAccess(reader.perms);
   const job = await deps.jobs.get(reader.org, jobId);
-  if (!job || (!admin && job.user !== reader.user)) throw new NotFoundError(`data job '${jobId}' not found`);
+  if (!job || !canSeeJob(reader, access, job)) throw new NotFoundError(`data job '${jobId}' not found`);
   if (FINAL_STATUSES.includes(job.status)) throw notCancellable(jobId, job.status);
   const cancelled = await markCancelled(deps, reader.org, jobId);
   let stopError: unknown;
@@ -44,9 +43,7 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'workflow
       stopError = error;
     }
   }
-  // The rights were checked above; reading as the job's viewer gives the view GET gives.
-  const viewer = { ...reader, perms: hasPermission(reader.perms, 'data-jobs:read') ? reader.perms : [...reader.perms, 'data-jobs:read'] };
-  const view = await getJob(deps, viewer, jobId);
+  const view = await getJob(deps, reader, jobId);
   return stopError === undefined ? { job: view } : { job: view, stopError };
 }
 

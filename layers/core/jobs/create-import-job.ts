@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors';
 import type { ModelDefinition } from '../model/types';
-import { findUpload } from './create-upload';
+import { checkUploadSize, findUpload } from './create-upload';
 import type { DataJob, JobFile, JobInputParams } from './data-job';
 import type { JobDeps } from './deps';
 import { fileKeys } from './file-keys';
@@ -57,9 +57,10 @@ export type CreateImportFromUploadInput = Omit<CreateImportJobInput, 'file'> & {
  * The job reads the uploaded object in place: nothing is copied.
  *
  * 1. Resolve the model and check the caller's `<model>:import` permission and the options.
- * 2. Find the upload in the caller's organization only (another organization's is not found),
- *    and check it was made for this model.
- * 3. Check the uploaded object: present (the client did PUT it), not empty, within `maxUploadBytes`.
+ * 2. Find the caller's upload in their organization only (another organization's or another
+ *    user's is not found), and check it was made for this model.
+ * 3. Check the uploaded object: present (the client did PUT it), not empty, within `maxUploadBytes`,
+ *    and of the size announced when the URL was issued.
  * 4. Store the job with the upload as its input and start the import workflow (see `startJob`).
  */
 export async function createImportJobFromUpload(
@@ -68,7 +69,7 @@ export async function createImportJobFromUpload(
 ): Promise<DataJob> {
   const model = checkImportRequest(deps, input);
   checkEncoding(input.options);
-  const upload = await findUpload(deps, input.org, input.uploadId);
+  const upload = await findUpload(deps, input, input.uploadId);
   if (upload.model !== model.plural) {
     throw new ValidationError(`upload ${upload.upload_id} was made for ${upload.model}, not ${model.plural}`, { path: 'upload_id' });
   }
@@ -78,8 +79,9 @@ export async function createImportJobFromUpload(
     throw new ValidationError(`nothing was uploaded for upload_id ${upload.upload_id}: PUT the file to the upload URL first`, { path: 'upload_id' });
   }
   if (object.size === 0) throw new ValidationError('the file is empty');
-  if (object.size > deps.settings.maxUploadBytes) {
-    throw new ValidationError(`the file is ${object.size} bytes; the limit for uploads is ${deps.settings.maxUploadBytes} bytes`);
+  checkUploadSize(object.size, deps.settings.maxUploadBytes, 'upload_id');
+  if (upload.size !== undefined && object.size !== upload.size) {
+    throw new ValidationError(`the uploaded file is ${object.size} bytes, but its upload URL was issued for ${upload.size} bytes`, { path: 'upload_id' });
   }
   const file: JobFile = { key: upload.key, filename: upload.filename, size: object.size, content_type: IMPORT_CONTENT_TYPES[format] };
   return startImport(deps, input, model, deps.newId(), file);

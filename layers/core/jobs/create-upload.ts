@@ -23,6 +23,11 @@ export interface CreateUploadInput {
   readonly filename: string;
   /** The type the client will send; the import format's own type when absent. */
   readonly contentType?: string;
+  /**
+   * The exact size in bytes the client will PUT. Given, it is checked against `maxUploadBytes`
+   * now and signed into the URL, so the store refuses a body of any other length.
+   */
+  readonly size?: number;
 }
 
 /** Where and how to PUT the file, as API clients see it. */
@@ -43,6 +48,8 @@ export interface UploadMeta {
   readonly model: string;
   readonly user: string;
   readonly created_at: string;
+  /** The size the client announced (and the URL was signed for), when it did. */
+  readonly size?: number;
 }
 
 /** A MIME type, optionally with parameters (`text/csv; charset=utf-8`). */
@@ -54,9 +61,11 @@ const CONTENT_TYPE_PATTERN = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\r\n]*"|[
  * the API, whose payload limit is a few MB.
  *
  * 1. Resolve the model and check the caller's `<model>:import` permission.
- * 2. Check the file type (by name) and the content type, before anything is signed.
+ * 2. Check the file type (by name), the content type and the announced size, before anything is
+ *    signed.
  * 3. Store what was asked (`meta.json`) under `uploads/<org>/<upload_id>/`.
- * 4. Presign a PUT of the file next to it, with a short expiry.
+ * 4. Presign a PUT of that one key, with a short expiry, the content type and (when announced)
+ *    the exact length signed.
  */
 export async function createUpload(deps: Pick<JobDeps, 'files' | 'models' | 'settings' | 'now'>, input: CreateUploadInput): Promise<UploadTicket> {
   const model = deps.models.require(input.model);
@@ -66,12 +75,14 @@ export async function createUpload(deps: Pick<JobDeps, 'files' | 'models' | 'set
   if (contentType.length > 200 || !CONTENT_TYPE_PATTERN.test(contentType)) {
     throw new ValidationError(`'${contentType.slice(0, 200)}' is not a content type such as text/csv`, { path: 'content_type' });
   }
+  const size = input.size;
+  if (size !== undefined) checkUploadSize(size, deps.settings.maxUploadBytes, 'size');
   const now = deps.now();
   const uploadId = newUlid(now.getTime());
   const key = fileKeys.upload(input.org, uploadId, input.filename);
-  const meta: UploadMeta = { filename: input.filename, content_type: contentType, model: model.plural, user: input.user, created_at: now.toISOString() };
+  const meta: UploadMeta = { filename: input.filename, content_type: contentType, model: model.plural, user: input.user, created_at: now.toISOString(), ...(size !== undefined ? { size } : {}) };
   await writeJson(deps.files, fileKeys.uploadMeta(input.org, uploadId), meta);
-  const signed = await deps.files.presignUpload(key, { contentType, expiresInSeconds: deps.settings.uploadUrlTtlSeconds });
+  const signed = await deps.files.presignUpload(key, { contentType, expiresInSeconds: deps.settings.uploadUrlTtlSeconds, ...(size !== undefined ? { contentLength: size } : {}) });
   return { upload_id: uploadId, url: signed.url, method: signed.method, headers: signed.headers, expires_at: signed.expiresAt };
 }
 
@@ -82,16 +93,28 @@ export interface FoundUpload extends UploadMeta {
 }
 
 /**
- * The upload `uploadId` of the caller's organization, read from its `meta.json`. The file's key
- * is derived again from the organization and the id, never taken from stored data.
- * @throws ValidationError when the id is not a ULID; NotFoundError when the organization has no such upload
+ * The upload `uploadId` of the caller, read from its `meta.json` under the caller's organization.
+ * The id is checked before anything is read, so it cannot climb out of the organization's prefix
+ * or name another one's; an upload of another user is not found either (an upload is one
+ * person's file until it is imported). The file's key is derived again from the organization and
+ * the id, never taken from stored data.
+ * @throws ValidationError when the id is not a ULID; NotFoundError when the caller has no such upload
  */
-export async function findUpload(deps: Pick<JobDeps, 'files'>, org: string, uploadId: string): Promise<FoundUpload> {
+export async function findUpload(deps: Pick<JobDeps, 'files'>, caller: { readonly org: string; readonly user: string }, uploadId: string): Promise<FoundUpload> {
   if (!UPLOAD_ID_PATTERN.test(uploadId)) {
     throw new ValidationError('upload_id must be the upload_id returned by POST .../import/uploads/ (26 letters and digits)', { path: 'upload_id' });
   }
   const id = uploadId.toLowerCase();
-  const meta = await readJsonIfExists<UploadMeta>(deps.files, fileKeys.uploadMeta(org, id));
-  if (!meta) throw new NotFoundError('upload not found');
-  return { ...meta, upload_id: id, key: fileKeys.upload(org, id, meta.filename) };
+  const meta = await readJsonIfExists<UploadMeta>(deps.files, fileKeys.uploadMeta(caller.org, id));
+  if (!meta || meta.user !== caller.user) throw new NotFoundError('upload not found');
+  return { ...meta, upload_id: id, key: fileKeys.upload(caller.org, id, meta.filename) };
+}
+
+/**
+ * Checks the size of a file uploaded with a presigned URL against the limit.
+ * @throws ValidationError at `path` for a size that is not a positive whole number or is over the limit
+ */
+export function checkUploadSize(size: number, limit: number, path: string): void {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new ValidationError(`${path}: must be the file's size in bytes, a whole number above 0`, { path });
+  if (size > limit) throw new ValidationError(`the file is ${size} bytes; the limit for uploads is ${limit} bytes`, { path });
 }

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors';
 import type { DataJob, JobFile, ResultLog } from './data-job';
 import type { JobDeps } from './deps';
-import { canReadAllJobs, requirePermission } from './permissions';
+import { canSeeJob, filePermissionOf, hasPermission, requireJobAccess } from './permissions';
 
 /** A job file as API clients see it: no storage key; outputs carry a download URL. */
 export interface JobFileView {
@@ -30,19 +30,23 @@ export interface JobReader {
 }
 
 /**
- * Returns one job of the caller's organization, with a fresh download URL for its output.
+ * Returns one job of the caller's organization, with fresh download URLs for its files.
  *
- * 1. Check `data-jobs:read`.
+ * 1. Check `data-jobs:read` (or `data-jobs:admin`).
  * 2. Load the job in the caller's organization; another organization's job is simply not found.
- * 3. Hide jobs of other users unless the caller is a jobs admin.
- * 4. Presign the output download.
+ * 3. Hide jobs of other users unless the caller is a jobs admin (not found as well, so ids reveal
+ *    nothing).
+ * 4. Presign the downloads of the output and the error report, when the caller also holds the
+ *    permission that produces them (`<model>:export` for an export, `<model>:import` for an
+ *    import): a jobs admin without it sees the job, not the model's data.
  */
 export async function getJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'settings'>, reader: JobReader, jobId: string): Promise<JobView> {
-  requirePermission(reader.perms, 'data-jobs:read');
+  const access = requireJobAccess(reader.perms);
   const job = await deps.jobs.get(reader.org, jobId);
-  if (!job || (!canReadAllJobs(reader.perms) && job.user !== reader.user)) {
+  if (!job || !canSeeJob(reader, access, job)) {
     throw new NotFoundError(`data job '${jobId}' not found`);
   }
+  if (!hasPermission(reader.perms, filePermissionOf(job))) return toJobView(job);
   return toJobView(job, async (file) => {
     const url = await deps.files.presignDownload(file.key, { filename: file.filename, expiresInSeconds: deps.settings.downloadUrlTtlSeconds });
     return { download_url: url.url, expires_at: url.expiresAt };
@@ -51,20 +55,22 @@ export async function getJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'settings'>,
 
 /**
  * Lists the caller's jobs (all of the organization's for jobs admins), newest first.
- * Download URLs are left out of lists: `getJob` gives them.
+ * Requires `data-jobs:read` or `data-jobs:admin`. Download URLs are left out of lists: `getJob`
+ * gives them.
  */
 export async function listJobs(
   deps: Pick<JobDeps, 'jobs'>,
   reader: JobReader,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: JobView[]; next_cursor: string | null }> {
-  requirePermission(reader.perms, 'data-jobs:read');
+  const access = requireJobAccess(reader.perms);
   const result = await deps.jobs.list(reader.org, {
     limit: page.limit,
     cursor: page.cursor,
-    user: canReadAllJobs(reader.perms) ? undefined : reader.user,
+    user: access === 'all' ? undefined : reader.user,
   });
-  const items = await Promise.all(result.items.map((job) => toJobView(job)));
+  // The store filtered already; checking again keeps a store bug from leaking another's job.
+  const items = await Promise.all(result.items.filter((job) => canSeeJob(reader, access, job)).map((job) => toJobView(job)));
   return { items, next_cursor: result.nextCursor };
 }
 

@@ -31,9 +31,10 @@ export interface FileStore {
   presignDownload(key: string, options: { filename: string; expiresInSeconds: number }): Promise<PresignedUrl>;
   /**
    * A URL a client PUTs one file to, without passing through the API. The content type is part
-   * of the signature, so the stored object has exactly that type.
+   * of the signature, so the stored object has exactly that type; so is the length when given,
+   * so the store refuses a body of any other size.
    */
-  presignUpload(key: string, options: { contentType: string; expiresInSeconds: number }): Promise<PresignedUpload>;
+  presignUpload(key: string, options: { contentType: string; expiresInSeconds: number; contentLength?: number }): Promise<PresignedUpload>;
   /** Deletes every key under a prefix (used to clean intermediate files). */
   deletePrefix(prefix: string): Promise<void>;
 }
