@@ -2,7 +2,22 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, NumberValue, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, JobTransitionError, NotFoundError, ValidationError } from '../core/errors';
 import type { DataJob, JobStatus } from '../core/jobs/data-job';
-import type { JobPage, JobPatch, JobRepository } from '../core/ports';
+import type { JobPage, JobPatch, JobRepository, OpenJobStatus, StaleJob, StaleJobPage } from '../core/ports';
+
+/**
+ * The sparse index of open jobs: only PENDING, QUEUED and RUNNING jobs carry `open_status` (their
+ * status) and `open_since` (when they entered it), so the index holds the jobs in flight and none
+ * of the finished ones. The storage stack creates it from these names.
+ */
+export const OPEN_JOBS_INDEX = {
+  indexName: 'open-jobs',
+  partitionKey: 'open_status',
+  sortKey: 'open_since',
+  /** Projected besides the keys: what the sweeper needs without reading each job. */
+  nonKeyAttributes: ['job_id', 'organization', 'job_type', 'model', 'execution_id'],
+} as const;
+
+const OPEN: readonly JobStatus[] = ['PENDING', 'QUEUED', 'RUNNING'];
 
 /**
  * DataJobs in DynamoDB: `pk = ORG#<org>`, `sk = JOB#<job_id>`. Job ids are ULIDs, so a query in
@@ -17,7 +32,12 @@ export class DynamoDbJobRepository implements JobRepository {
       await this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: { ...key(job.organization, job.job_id), ...job, ttl: Math.floor(Date.parse(job.created_at) / 1000) + ttlDays * 86400 },
+          Item: {
+            ...key(job.organization, job.job_id),
+            ...job,
+            ...(OPEN.includes(job.status) ? { open_status: job.status, open_since: job.started_at ?? job.created_at } : {}),
+            ttl: Math.floor(Date.parse(job.created_at) / 1000) + ttlDays * 86400,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -49,7 +69,12 @@ export class DynamoDbJobRepository implements JobRepository {
   }
 
   async transition(org: string, jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): Promise<DataJob> {
-    return this.conditionalUpdate(org, jobId, { ...patch, status: to }, from, `move to ${to}`);
+    // Keep the open-jobs index in step: a final status leaves it; RUNNING restarts the clock;
+    // QUEUED keeps counting from creation.
+    const open = OPEN.includes(to);
+    const indexed = !open ? {} : to === 'RUNNING' ? { open_status: to, open_since: patch.started_at ?? new Date().toISOString() } : { open_status: to };
+    const removed = open ? [] : [OPEN_JOBS_INDEX.partitionKey, OPEN_JOBS_INDEX.sortKey];
+    return this.conditionalUpdate(org, jobId, { ...patch, status: to, ...indexed }, from, `move to ${to}`, removed);
   }
 
   async update(org: string, jobId: string, patch: JobPatch, whileIn: readonly JobStatus[]): Promise<DataJob> {
@@ -73,7 +98,34 @@ export class DynamoDbJobRepository implements JobRepository {
     }
   }
 
-  private async conditionalUpdate(org: string, jobId: string, patch: Record<string, unknown>, whileIn: readonly JobStatus[], what: string): Promise<DataJob> {
+  async findStale(status: OpenJobStatus, before: string, options: { limit: number; cursor?: string }): Promise<StaleJobPage> {
+    const result = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: OPEN_JOBS_INDEX.indexName,
+        KeyConditionExpression: '#status = :status AND #since < :before',
+        ExpressionAttributeNames: { '#status': OPEN_JOBS_INDEX.partitionKey, '#since': OPEN_JOBS_INDEX.sortKey },
+        ExpressionAttributeValues: { ':status': status, ':before': before },
+        ScanIndexForward: true,
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor ? decodeStaleCursor(options.cursor) : undefined,
+      }),
+    );
+    const last = result.LastEvaluatedKey;
+    return {
+      items: (result.Items ?? []).map(toStaleJob),
+      nextCursor: last ? Buffer.from(JSON.stringify(last)).toString('base64url') : null,
+    };
+  }
+
+  private async conditionalUpdate(
+    org: string,
+    jobId: string,
+    patch: Record<string, unknown>,
+    whileIn: readonly JobStatus[],
+    what: string,
+    remove: readonly string[] = [],
+  ): Promise<DataJob> {
     const fields = Object.entries({ ...patch, updated_at: new Date().toISOString() }).filter(([, value]) => value !== undefined);
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
@@ -82,13 +134,17 @@ export class DynamoDbJobRepository implements JobRepository {
       values[`:v${i}`] = value;
       return `#f${i} = :v${i}`;
     });
+    const removes = remove.map((name, i) => {
+      names[`#r${i}`] = name;
+      return `#r${i}`;
+    });
     whileIn.forEach((status, i) => (values[`:s${i}`] = status));
     try {
       const result = await this.options.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: key(org, jobId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: `attribute_exists(pk) AND #status IN (${whileIn.map((_, i) => `:s${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -117,8 +173,35 @@ function decodeCursor(org: string, cursor: string): Record<string, unknown> {
 }
 
 function toJob(item: Record<string, unknown>): DataJob {
-  const { pk: _pk, sk: _sk, ttl: _ttl, ...job } = item;
+  const { pk: _pk, sk: _sk, ttl: _ttl, open_status: _status, open_since: _since, ...job } = item;
   return plainNumbers(job) as unknown as DataJob;
+}
+
+function toStaleJob(item: Record<string, unknown>): StaleJob {
+  return {
+    organization: String(item.organization),
+    job_id: String(item.job_id),
+    job_type: item.job_type as StaleJob['job_type'],
+    model: String(item.model),
+    status: item.open_status as OpenJobStatus,
+    since: String(item.open_since),
+    execution_id: typeof item.execution_id === 'string' ? item.execution_id : null,
+  };
+}
+
+/** The index's last evaluated key, as `findStale` handed it out; anything else is refused. */
+function decodeStaleCursor(cursor: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new ValidationError('invalid cursor', { path: 'cursor' }, { cause: error });
+  }
+  const names = ['pk', 'sk', OPEN_JOBS_INDEX.partitionKey, OPEN_JOBS_INDEX.sortKey];
+  if (!parsed || typeof parsed !== 'object' || Object.keys(parsed).sort().join() !== [...names].sort().join() || !Object.values(parsed).every((v) => typeof v === 'string')) {
+    throw new ValidationError('invalid cursor', { path: 'cursor' });
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /** The shared client keeps numbers exact as `NumberValue`s (for decimals); job numbers are counts. */

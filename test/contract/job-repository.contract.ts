@@ -2,7 +2,7 @@ import { ConflictError, JobTransitionError, NotFoundError } from '../../layers/c
 import type { DataJob } from '../../layers/core/jobs/data-job';
 import { newUlid } from '../../layers/core/jobs/ids';
 import { newJob } from '../../layers/core/jobs/start-job';
-import type { JobRepository } from '../../layers/core/ports';
+import type { JobRepository, OpenJobStatus, StaleJob } from '../../layers/core/ports';
 
 function job(org: string, user = 'alice', at = Date.now()): DataJob {
   return newJob(
@@ -10,6 +10,24 @@ function job(org: string, user = 'alice', at = Date.now()): DataJob {
     new Date(at),
   );
 }
+
+/** Every stale job of `org` in `status` since before `before`, following the cursor to the end. */
+async function allStale(repo: JobRepository, org: string, status: OpenJobStatus, before: string, limit = 2): Promise<StaleJob[]> {
+  const found: StaleJob[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await repo.findStale(status, before, { limit, cursor });
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    found.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    pages += 1;
+  } while (cursor && pages < 1000);
+  // The index spans every organization (other tests share the table): keep this test's own.
+  return found.filter((stale) => stale.organization === org);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The behaviour every JobRepository adapter must have. */
 export function jobRepositoryContract(name: string, create: () => Promise<JobRepository>): void {
@@ -70,6 +88,62 @@ export function jobRepositoryContract(name: string, create: () => Promise<JobRep
       expect(second.items.map((j) => j.job_id)).toEqual([jobs[0]!.job_id]);
       expect(second.nextCursor).toBeNull();
       expect(alices.items.map((j) => j.job_id)).toEqual([jobs[2]!.job_id, jobs[0]!.job_id]);
+    });
+
+    describe('findStale', () => {
+      // Far in the past and unique per test, so the time window holds only this test's jobs.
+      let base: number;
+      beforeEach(() => {
+        base = Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 1e6) * 60_000;
+      });
+
+      it('finds jobs waiting PENDING or QUEUED since before the cutoff, counted from creation', async () => {
+        const old = job(org, 'alice', base);
+        const recent = job(org, 'alice', base + 60 * 60_000);
+        await repo.create(old);
+        await repo.create(recent);
+        await repo.transition(org, old.job_id, ['PENDING'], 'QUEUED', { execution_id: 'arn:old' });
+
+        const queued = await allStale(repo, org, 'QUEUED', iso(base + 30 * 60_000));
+        const pending = await allStale(repo, org, 'PENDING', iso(base + 2 * 60 * 60_000));
+
+        expect(queued).toEqual([
+          { organization: org, job_id: old.job_id, job_type: 'EXPORT', model: 'products', status: 'QUEUED', since: old.created_at, execution_id: 'arn:old' },
+        ]);
+        expect(pending.map((s) => s.job_id)).toEqual([recent.job_id]);
+        expect(await allStale(repo, org, 'QUEUED', iso(base))).toEqual([]);
+      });
+
+      it('counts a RUNNING job from its start, and forgets a job once it ends', async () => {
+        const created = job(org, 'alice', base);
+        await repo.create(created);
+        await repo.transition(org, created.job_id, ['PENDING'], 'QUEUED', { execution_id: 'arn:1' });
+        await repo.transition(org, created.job_id, ['QUEUED'], 'RUNNING', { started_at: iso(base + 10 * 60_000) });
+
+        expect(await allStale(repo, org, 'QUEUED', iso(base + 60 * 60_000))).toEqual([]);
+        expect(await allStale(repo, org, 'RUNNING', iso(base + 10 * 60_000))).toEqual([]);
+        expect(await allStale(repo, org, 'RUNNING', iso(base + 11 * 60_000))).toEqual([
+          expect.objectContaining({ job_id: created.job_id, status: 'RUNNING', since: iso(base + 10 * 60_000), execution_id: 'arn:1' }),
+        ]);
+
+        await repo.transition(org, created.job_id, ['RUNNING'], 'COMPLETED', { finished_at: iso(base + 20 * 60_000) });
+
+        expect(await allStale(repo, org, 'RUNNING', iso(base + 60 * 60_000))).toEqual([]);
+        // The index's bookkeeping never shows on the job itself.
+        expect(Object.keys((await repo.get(org, created.job_id))!).sort()).toEqual(Object.keys(created).sort());
+      });
+
+      it('lists oldest first across organizations, page by page', async () => {
+        const other = `${org}b`;
+        const jobs = [job(org, 'alice', base + 3 * 60_000), job(other, 'bob', base + 1 * 60_000), job(org, 'carol', base + 2 * 60_000), job(org, 'dave', base)];
+        for (const j of jobs) await repo.create(j);
+
+        const found = [...(await allStale(repo, org, 'PENDING', iso(base + 60 * 60_000), 1)), ...(await allStale(repo, other, 'PENDING', iso(base + 60 * 60_000), 1))];
+        const mine = await allStale(repo, org, 'PENDING', iso(base + 60 * 60_000), 2);
+
+        expect(found.map((s) => s.job_id).sort()).toEqual(jobs.map((j) => j.job_id).sort());
+        expect(mine.map((s) => s.job_id)).toEqual([jobs[3]!.job_id, jobs[2]!.job_id, jobs[0]!.job_id]);
+      });
     });
   });
 }

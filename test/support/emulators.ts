@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { OPEN_JOBS_INDEX } from '../../layers/aws/dynamodb-job-repository';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local';
 import type { LocalTable } from '../../lib/local/local-model';
 import { startS3Local, type S3Local } from '../../lib/local/s3-local';
@@ -23,6 +24,29 @@ const pkSk = (name: string): LocalTable => ({
   lsis: [],
 });
 
+/** The jobs table: pk/sk and the open-jobs index the storage stack gives it. */
+const jobsTable = (name: string): LocalTable => {
+  const base = pkSk(name);
+  return {
+    ...base,
+    attributeDefinitions: [
+      ...base.attributeDefinitions,
+      { AttributeName: OPEN_JOBS_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: OPEN_JOBS_INDEX.sortKey, AttributeType: 'S' },
+    ],
+    gsis: [
+      {
+        IndexName: OPEN_JOBS_INDEX.indexName,
+        KeySchema: [
+          { AttributeName: OPEN_JOBS_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: OPEN_JOBS_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...OPEN_JOBS_INDEX.nonKeyAttributes] },
+      },
+    ],
+  };
+};
+
 /** DynamoDB Local (in memory) and s3rver for adapter contract tests, with one table each kind. */
 export interface Emulators {
   readonly documentClient: DynamoDBDocumentClient;
@@ -37,7 +61,7 @@ export interface Emulators {
 export async function startEmulators(): Promise<Emulators> {
   const dir = mkdtempSync(join(tmpdir(), 'dataio-emulators-'));
   const dynamo: DynamoDbLocal = await startDynamoDbLocal({ inMemory: true });
-  await dynamo.ensureTables([pkSk('records'), pkSk('jobs')]);
+  await dynamo.ensureTables([pkSk('records'), jobsTable('jobs')]);
   const s3local: S3Local = await startS3Local({ directory: dir, buckets: ['files'] });
   const region = 'us-east-1';
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS }), {

@@ -1,15 +1,20 @@
 import { ConflictError, JobTransitionError, NotFoundError } from '../../layers/core/errors';
 import type { DataJob, JobStatus } from '../../layers/core/jobs/data-job';
-import type { JobPage, JobPatch, JobRepository } from '../../layers/core/ports';
+import type { JobPage, JobPatch, JobRepository, OpenJobStatus, StaleJobPage } from '../../layers/core/ports';
+
+const OPEN: readonly JobStatus[] = ['PENDING', 'QUEUED', 'RUNNING'];
 
 /** A JobRepository held in memory, with the same guards as the DynamoDB one. */
 export class InMemoryJobRepository implements JobRepository {
   private readonly jobs = new Map<string, DataJob>();
+  /** When each open job entered its status (the DynamoDB adapter's `open_since`). */
+  private readonly openSince = new Map<string, string>();
 
   async create(job: DataJob): Promise<void> {
     const key = `${job.organization}/${job.job_id}`;
     if (this.jobs.has(key)) throw new ConflictError(`job ${job.job_id} already exists`);
     this.jobs.set(key, structuredClone(job));
+    if (OPEN.includes(job.status)) this.openSince.set(key, job.started_at ?? job.created_at);
   }
 
   async get(org: string, jobId: string): Promise<DataJob | undefined> {
@@ -29,7 +34,11 @@ export class InMemoryJobRepository implements JobRepository {
   }
 
   async transition(org: string, jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): Promise<DataJob> {
-    return this.change(org, jobId, from, { ...patch, status: to });
+    const changed = this.change(org, jobId, from, { ...patch, status: to });
+    const key = `${org}/${jobId}`;
+    if (!OPEN.includes(to)) this.openSince.delete(key);
+    else if (to === 'RUNNING') this.openSince.set(key, patch.started_at ?? new Date().toISOString());
+    return changed;
   }
 
   async update(org: string, jobId: string, patch: JobPatch, whileIn: readonly JobStatus[]): Promise<DataJob> {
@@ -43,6 +52,30 @@ export class InMemoryJobRepository implements JobRepository {
       ...job,
       progress: { ...job.progress, rows_processed: job.progress.rows_processed + (delta.rows_processed ?? 0), chunks_done: job.progress.chunks_done + (delta.chunks_done ?? 0) },
     });
+  }
+
+  async findStale(status: OpenJobStatus, before: string, options: { limit: number; cursor?: string }): Promise<StaleJobPage> {
+    // Ordered like the index: by entry time, then by key; the cursor is the last key handed out.
+    const entries = [...this.openSince.entries()]
+      .map(([key, since]) => ({ key, since, job: this.jobs.get(key)! }))
+      .filter(({ job, since }) => job.status === status && since < before)
+      .sort((a, b) => (a.since === b.since ? (a.key < b.key ? -1 : 1) : a.since < b.since ? -1 : 1));
+    const after = options.cursor ? (JSON.parse(options.cursor) as { since: string; key: string }) : undefined;
+    const rest = after ? entries.filter((e) => e.since > after.since || (e.since === after.since && e.key > after.key)) : entries;
+    const page = rest.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(({ job, since }) => ({
+        organization: job.organization,
+        job_id: job.job_id,
+        job_type: job.job_type,
+        model: job.model,
+        status,
+        since,
+        execution_id: job.execution_id,
+      })),
+      nextCursor: last && rest.length > page.length ? JSON.stringify({ since: last.since, key: last.key }) : null,
+    };
   }
 
   private change(org: string, jobId: string, whileIn: readonly JobStatus[], patch: Partial<DataJob>): DataJob {

@@ -1,10 +1,12 @@
 import { DEFAULT_JOB_SETTINGS, type JobDeps, type JobSettings } from '../../layers/core/jobs/deps';
 import { newUlid } from '../../layers/core/jobs/ids';
+import { MeteredJobRepository } from '../../layers/core/jobs/job-metrics';
 import type { ModelDefinition, RecordValues } from '../../layers/core/model/types';
 import { erpRegistry } from '../../layers/erp';
 import { packagedFonts } from '../../lambdas/shared/fonts';
 import { InMemoryFileStore } from './in-memory-file-store';
 import { InMemoryJobRepository } from './in-memory-job-repository';
+import { InMemoryMetricsRecorder } from './in-memory-metrics';
 import { InMemoryRecordStore } from './in-memory-record-store';
 import { InProcessWorkflowEngine } from './in-process-workflows';
 
@@ -14,13 +16,16 @@ export function createJobHarness(settings: Partial<JobSettings> = {}, options: {
   const files = new InMemoryFileStore();
   const jobs = new InMemoryJobRepository();
   const workflow = new InProcessWorkflowEngine({ eager: options.eagerWorkflows });
+  const metrics = new InMemoryMetricsRecorder();
   const deps: JobDeps = {
-    jobs,
+    // Metered as in the composition root, so every use case test also counts its jobs.
+    jobs: new MeteredJobRepository(jobs, metrics),
     files,
     records,
     workflow,
     models: erpRegistry,
     fonts: packagedFonts,
+    metrics,
     settings: { ...DEFAULT_JOB_SETTINGS, ...settings },
     now: () => new Date(),
     newId: () => newUlid(),
@@ -37,5 +42,5 @@ export function createJobHarness(settings: Partial<JobSettings> = {}, options: {
       })),
     );
   };
-  return { deps, records, files, jobs, workflow, seed };
+  return { deps, records, files, jobs, workflow, metrics, seed };
 }

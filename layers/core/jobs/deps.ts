@@ -1,6 +1,6 @@
 import type { ModelRegistry } from '../model/define-model';
 import type { FontSource } from '../formats/pdf/fonts';
-import type { FileStore, JobRepository, RecordStore, WorkflowEngine } from '../ports';
+import type { FileStore, JobRepository, MetricsRecorder, RecordStore, WorkflowEngine } from '../ports';
 
 /** Tunables of the job workflows, supplied by the composition root. */
 export interface JobSettings {
@@ -32,6 +32,8 @@ export interface JobDeps {
   readonly settings: JobSettings;
   /** The font files PDF exports embed. */
   readonly fonts: FontSource;
+  /** Business metrics (jobs started and ended, rows, durations). */
+  readonly metrics: MetricsRecorder;
   /** The current time; injected so tests control it. */
   readonly now: () => Date;
   /** New record and job ids. */

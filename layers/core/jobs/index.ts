@@ -15,3 +15,5 @@ export * from './export-workflow';
 export * from './fail-job';
 export * from './cancel-job';
 export * from './list-reports';
+export * from './job-metrics';
+export * from './sweep-stuck-jobs';

@@ -1,4 +1,4 @@
-import type { DataJob, JobStatus } from '../jobs/data-job';
+import type { DataJob, JobStatus, JobType } from '../jobs/data-job';
 
 /** A page of jobs, newest first. */
 export interface JobPage {
@@ -11,6 +11,28 @@ export interface JobPage {
 export type JobPatch = Partial<
   Pick<DataJob, 'result_log' | 'output_file' | 'input_file' | 'execution_id' | 'started_at' | 'finished_at' | 'progress'>
 >;
+
+/** Statuses a job can be stuck in: it has not ended. */
+export type OpenJobStatus = Extract<JobStatus, 'PENDING' | 'QUEUED' | 'RUNNING'>;
+
+/** An open job as `findStale` lists it: enough to fail it and stop its execution. */
+export interface StaleJob {
+  readonly organization: string;
+  readonly job_id: string;
+  readonly job_type: JobType;
+  readonly model: string;
+  readonly status: OpenJobStatus;
+  /** When the job entered its status: `started_at` for RUNNING, `created_at` for PENDING and QUEUED. */
+  readonly since: string;
+  readonly execution_id: string | null;
+}
+
+/** A page of stale jobs, oldest first. */
+export interface StaleJobPage {
+  readonly items: StaleJob[];
+  /** Opaque cursor of the next page, or null on the last page. */
+  readonly nextCursor: string | null;
+}
 
 /** Persistence of DataJobs, scoped to one organization. Status changes are guarded. */
 export interface JobRepository {
@@ -29,4 +51,10 @@ export interface JobRepository {
   update(org: string, jobId: string, patch: JobPatch, whileIn: readonly JobStatus[]): Promise<DataJob>;
   /** Adds to the job's progress counters atomically (parallel chunks report at once). */
   addProgress(org: string, jobId: string, delta: { rows_processed?: number; chunks_done?: number }): Promise<void>;
+  /**
+   * Jobs of every organization that are in `status` and have been since before `before` (an ISO
+   * time), oldest first: what the stuck-job sweeper looks for. Reads an index of open jobs only,
+   * never the finished ones.
+   */
+  findStale(status: OpenJobStatus, before: string, options: { limit: number; cursor?: string }): Promise<StaleJobPage>;
 }

@@ -333,6 +333,7 @@ describe('cancelJob', () => {
       transition: (org, id, from, to, patch) => real.transition(org, id, from, to, patch),
       update: (org, id, patch, whileIn) => real.update(org, id, patch, whileIn),
       addProgress: (org, id, delta) => real.addProgress(org, id, delta),
+      findStale: (status, before, options) => real.findStale(status, before, options),
       get: async (org, id) => (reads++ === 0 ? job : real.get(org, id)),
     };
 
