@@ -27,6 +27,10 @@ export interface CoreMeasure {
   readonly rows: number;
   readonly seconds: number;
   readonly rows_per_s: number;
+  /** CPU time of this process (user + system, every thread) over the same span: steadier than wall time on a busy machine. */
+  readonly cpu_seconds: number;
+  /** Rows per CPU second: what one dedicated core would do. */
+  readonly rows_per_cpu_s: number;
   /** Peak RSS of this process so far (VmHWM), MB. */
   readonly peak_rss_mb: number;
   readonly notes?: string;
@@ -40,9 +44,30 @@ function peakRssMb(): number {
   return match ? Math.round(Number(match[1]) / 1024) : Math.round(process.memoryUsage().rss / 1048576);
 }
 
-function measure(name: string, rows: number, startedNs: bigint, notes?: string): CoreMeasure {
-  const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
-  return { name, rows, seconds: round(seconds, 3), rows_per_s: Math.round(rows / seconds), peak_rss_mb: peakRssMb(), ...(notes ? { notes } : {}) };
+/** A start point for `measure`: wall clock and CPU time. */
+interface Started {
+  readonly ns: bigint;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
+function start(): Started {
+  return { ns: process.hrtime.bigint(), cpu: process.cpuUsage() };
+}
+
+function measure(name: string, rows: number, started: Started, notes?: string): CoreMeasure {
+  const seconds = Number(process.hrtime.bigint() - started.ns) / 1e9;
+  const cpu = process.cpuUsage(started.cpu);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return {
+    name,
+    rows,
+    seconds: round(seconds, 3),
+    rows_per_s: Math.round(rows / seconds),
+    cpu_seconds: round(cpuSeconds, 3),
+    rows_per_cpu_s: Math.round(rows / cpuSeconds),
+    peak_rss_mb: peakRssMb(),
+    ...(notes ? { notes } : {}),
+  };
 }
 
 function round(value: number, digits: number): number {
@@ -59,7 +84,7 @@ export function seededStore(): InMemoryRecordStore {
 
 /** Reads every row, doing nothing with them. */
 export async function parseOnly(format: TabularFormat, file: string): Promise<CoreMeasure> {
-  const started = process.hrtime.bigint();
+  const started = start();
   let rows = 0;
   for await (const row of readRows(format, fs.createReadStream(file))) {
     if (row.row > 1) rows += 1;
@@ -74,7 +99,7 @@ export async function parseOnly(format: TabularFormat, file: string): Promise<Co
 export async function parseValidate(format: TabularFormat, file: string, options: { keep?: boolean } = {}): Promise<{ measure: CoreMeasure; kept: StoredRecord[]; store: InMemoryRecordStore }> {
   const store = seededStore();
   const resource = getResourceForModel(products);
-  const started = process.hrtime.bigint();
+  const started = start();
   const now = new Date().toISOString();
   const batchRows = DEFAULT_JOB_SETTINGS.validateBatchRows;
   let ctx: Parameters<typeof validateRows>[0] | undefined;
@@ -123,7 +148,7 @@ export async function parseValidate(format: TabularFormat, file: string, options
 export async function render(format: TabularFormat, records: readonly StoredRecord[], store: InMemoryRecordStore): Promise<CoreMeasure> {
   const resource = getResourceForModel(products);
   const columns = resource.exportColumns({});
-  const started = process.hrtime.bigint();
+  const started = start();
   const writer = createTableWriter(format, columns, { sheetName: 'products' });
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
   const drained = pipeline(writer.output, sink);
@@ -175,7 +200,7 @@ async function main(): Promise<void> {
   const file = arg('file');
   if (!name || !CORE_MEASURES.includes(name) || !file) throw new Error(`usage: tsx bench/core.ts --measure ${CORE_MEASURES.join('|')} --file <csv or xlsx>`);
   const r = await runCoreMeasure(name, file);
-  console.error(`  ${r.name.padEnd(40)} ${String(r.rows).padStart(9)} rows ${r.seconds.toFixed(2).padStart(8)} s ${String(r.rows_per_s).padStart(9)} rows/s  peak RSS ${r.peak_rss_mb} MB${r.notes ? `  (${r.notes.slice(0, 200)})` : ''}`);
+  console.error(`  ${r.name.padEnd(40)} ${String(r.rows).padStart(9)} rows ${r.seconds.toFixed(2).padStart(8)} s ${String(r.rows_per_s).padStart(9)} rows/s ${String(r.rows_per_cpu_s).padStart(9)} rows/cpu-s  peak RSS ${r.peak_rss_mb} MB${r.notes ? `  (${r.notes.slice(0, 200)})` : ''}`);
   console.log(JSON.stringify({ cpu: os.cpus()[0]?.model, result: r }));
 }
 

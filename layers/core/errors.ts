@@ -74,3 +74,59 @@ export class FileFormatError extends DataioError {
     this.name = 'FileFormatError';
   }
 }
+
+/**
+ * An import file is over one of the reading limits (see `ReadLimits`): it cannot be imported as a
+ * whole, like any `FileFormatError`, and fails before anything is written. Each limit has its own
+ * subclass, so its `code` survives a Step Functions Catch, which carries only the error's name and
+ * message.
+ */
+export class FileLimitError extends FileFormatError {
+  override readonly code: string;
+
+  constructor(message: string, code: string, readonly limit: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'FileLimitError';
+  }
+}
+
+/** The import file has more bytes than an import reads (`file_too_large`). */
+export class FileTooLargeError extends FileLimitError {
+  constructor(message: string, limit: number, options?: { cause?: unknown }) {
+    super(message, 'file_too_large', limit, options);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/** The import file has more data rows than one import takes (`too_many_rows`). */
+export class TooManyRowsError extends FileLimitError {
+  constructor(message: string, limit: number, options?: { cause?: unknown }) {
+    super(message, 'too_many_rows', limit, options);
+    this.name = 'TooManyRowsError';
+  }
+}
+
+/** A row of the import file has a value beyond the last column read (`too_many_columns`). */
+export class TooManyColumnsError extends FileLimitError {
+  constructor(message: string, limit: number, options?: { cause?: unknown }) {
+    super(message, 'too_many_columns', limit, options);
+    this.name = 'TooManyColumnsError';
+  }
+}
+
+/** A cell of the import file holds more characters than a cell may (`cell_too_long`). */
+export class CellTooLongError extends FileLimitError {
+  constructor(message: string, limit: number, options?: { cause?: unknown }) {
+    super(message, 'cell_too_long', limit, options);
+    this.name = 'CellTooLongError';
+  }
+}
+
+/** An XLSX file inflates to too many bytes or holds too many zip entries: a zip bomb (`xlsx_too_large`). */
+export class XlsxTooLargeError extends FileLimitError {
+  constructor(message: string, limit: number, options?: { cause?: unknown }) {
+    super(message, 'xlsx_too_large', limit, options);
+    this.name = 'XlsxTooLargeError';
+  }
+}

@@ -1,13 +1,13 @@
-import { parse, type Parser } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import { finished, Readable, type Transform } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { FileFormatError } from '../errors';
 import type { ImportRow } from '../resources/validate-rows';
 import { decodeText } from './decode-text';
-import type { ReadOptions } from './types';
+import { cellTooLong, limitBytes, MAX_ROW_CHARS, resolveReadLimits, tooManyColumns, tooManyRows } from './limits';
+import type { ReadLimits, ReadOptions } from './types';
 
-/** Longest record accepted, in characters. */
-export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+/** Longest record accepted, in characters (see `MAX_ROW_CHARS`). */
+export const MAX_RECORD_CHARS = MAX_ROW_CHARS;
 
 /** A CSV field delimiter. */
 export type CsvDelimiter = NonNullable<ReadOptions['delimiter']>;
@@ -15,75 +15,218 @@ export type CsvDelimiter = NonNullable<ReadOptions['delimiter']>;
 /** Delimiters tried by detection, in the order that breaks ties. */
 const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t'];
 
+/** Text read ahead at most to find the end of the first record, for delimiter detection. */
+const DETECTION_CHARS = 1024 * 1024;
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
 /**
  * Reads a CSV stream record by record. The first row yielded is the header (row 1); row numbers
  * count records, not lines, so a quoted cell spanning lines does not shift later rows. Only one
- * chunk of text and one parser buffer are held at a time, whatever the file size, and the source
+ * chunk of text and one unfinished cell are held at a time, whatever the file size, and the source
  * is destroyed when the consumer stops early.
  *
- * 1. Decode the bytes (`options.encoding`, UTF-8 by default; a BOM wins, see `decodeText`).
+ * 1. Count the bytes against `limits.maxFileBytes` and decode them (`options.encoding`, UTF-8 by
+ *    default; a BOM wins, see `decodeText`).
  * 2. Read ahead to the end of the first record and detect the delimiter there, unless given.
- * 3. Parse the whole text, header first.
+ * 3. Split the text into records (RFC 4180: `"` quotes a cell, `""` is a quote inside one; a line
+ *    break is LF, CRLF or CR), checking the row, column and cell limits as each cell is read.
  * @throws FileFormatError when the bytes are not valid in the encoding or the CSV is malformed
- *   (e.g. an unclosed quote)
+ *   (an unclosed quote, text after a closing quote); FileLimitError (a FileFormatError) when the
+ *   file is over a limit
  */
 export async function* readCsvRows(input: Readable, options: ReadOptions = {}): AsyncIterable<ImportRow> {
-  const text = decodeText(input, options.encoding);
-  let parser: Parser | undefined;
-  let source: Readable | undefined;
-  let stopWatching: (() => void) | undefined;
-  let row = 0;
+  const limits = resolveReadLimits(options.limits);
+  const text = decodeText(limitBytes(input, limits.maxFileBytes), options.encoding);
   try {
     const head = await readFirstRecord(text);
-    parser = parse({
-      delimiter: options.delimiter ?? head.delimiter,
-      bom: true,
-      relax_column_count: true,
-      // Blank lines are kept so row numbers match what a spreadsheet shows; validation skips them.
-      skip_empty_lines: false,
-      // An unclosed quote would otherwise swallow the rest of the file into one cell in memory.
-      max_record_size: MAX_RECORD_CHARS,
-    });
-    const target = parser;
-    source = Readable.from(prepend(head.text, text));
-    source.on('error', (error) => target.destroy(error));
-    source.pipe(parser);
-    // Records are taken with `read()` and yielded from here: `for await` over the parser would put
-    // one more async generator, so one more promise, between the parser and the caller per record.
-    let wake = (): void => {};
-    /** Undefined while parsing, null once every record was read, or the error that stopped it. */
-    let outcome: Error | null | undefined;
-    parser.on('readable', () => wake());
-    stopWatching = finished(parser, { writable: false }, (error) => {
-      outcome = error ?? null;
-      wake();
-    });
+    const splitter = new CsvSplitter(options.delimiter ?? head.delimiter, limits);
+    const records: ImportRow[] = [];
+    splitter.push(head.text, records);
     for (;;) {
-      const record = parser.destroyed ? null : (parser.read() as string[] | null);
-      if (record !== null) {
-        row += 1;
-        yield { row, cells: record };
-      } else if (outcome !== undefined) {
-        if (outcome) throw outcome;
-        break;
-      } else {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
+      for (const record of records) yield record;
+      records.length = 0;
+      const next = await text.next();
+      if (next.done) break;
+      splitter.push(next.value, records);
     }
-  } catch (error) {
-    if (isCsvParseError(error)) {
-      throw new FileFormatError(`invalid CSV after row ${row}: ${(error as Error).message}`, { cause: error });
-    }
-    throw error;
+    splitter.end(records);
+    for (const record of records) yield record;
   } finally {
-    stopWatching?.();
-    // Stop reading the source when the consumer leaves early.
-    if (source && parser) source.unpipe(parser);
-    source?.destroy();
-    parser?.destroy();
+    // Stop reading the source when the consumer leaves early (or a limit stopped the read).
+    await text.return(undefined).catch(() => undefined);
     if (!input.destroyed && !input.readableEnded) input.destroy();
+  }
+}
+
+/**
+ * Splits CSV text into records, chunk by chunk. The unfinished cell at the end of a chunk is
+ * carried (as text, with how far it was scanned) to the next one, so the scan never goes back.
+ */
+class CsvSplitter {
+  private readonly delimiter: number;
+  /** Finished cells of the current record. */
+  private cells: string[] = [];
+  /** Characters in `cells`. */
+  private recordChars = 0;
+  /** Empty cells dropped beyond the column limit in the current record. */
+  private dropped = 0;
+  /** Records finished: the number of the last one. */
+  private row = 0;
+  /** The text of the unfinished cell from its first character (its opening quote, if quoted), or undefined. */
+  private carry: string | undefined;
+  /** How much of `carry` is scanned: its continuation starts scanning there. */
+  private carryScanned = 0;
+  /** Whether the carried quoted cell holds doubled quotes. */
+  private carryEscapes = false;
+  /** The last record ended with a CR at the end of a chunk: a LF starting the next chunk belongs to it. */
+  private skipLf = false;
+  /** A delimiter was the last thing read: one more (maybe empty) cell belongs to the record. */
+  private open = false;
+
+  constructor(
+    delimiter: CsvDelimiter,
+    private readonly limits: ReadLimits,
+  ) {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
+
+  /** Splits the next chunk of text, adding the records it finishes to `out`. */
+  push(chunk: string, out: ImportRow[]): void {
+    let text = chunk;
+    let start = 0;
+    if (this.skipLf) {
+      this.skipLf = false;
+      if (text.charCodeAt(0) === LF) start = 1;
+    }
+    if (this.carry !== undefined) {
+      text = this.carry + text.slice(start);
+      start = 0;
+    }
+    this.split(text, start, out);
+  }
+
+  /** Finishes the last record at the end of the text. */
+  end(out: ImportRow[]): void {
+    // A line break ends whatever is unfinished: the last cell, or an empty one after a delimiter.
+    if (this.carry !== undefined || this.open) this.push('\n', out);
+    if (this.carry !== undefined) {
+      throw new FileFormatError(`invalid CSV: the quoted cell that starts in row ${this.row + 1}, column ${this.column()} is never closed`);
+    }
+  }
+
+  private split(text: string, from: number, out: ImportRow[]): void {
+    const length = text.length;
+    const delimiter = this.delimiter;
+    let i = from;
+    let scanFrom = i;
+    let escapes = false;
+    if (this.carry !== undefined) {
+      scanFrom = this.carryScanned;
+      escapes = this.carryEscapes;
+      this.carry = undefined;
+    }
+    while (i < length) {
+      // `i` is the first character of a cell; `scanFrom` how far it is known not to end.
+      this.open = false;
+      let end: number;
+      if (text.charCodeAt(i) === QUOTE) {
+        let q = text.indexOf('"', Math.max(scanFrom, i + 1));
+        for (;;) {
+          // A quote as the last character may be the first of a doubled quote: wait for the next chunk.
+          if (q === -1 || q === length - 1) return this.hold(text, i, q === -1 ? length : q, escapes);
+          if (text.charCodeAt(q + 1) !== QUOTE) break;
+          escapes = true;
+          q = text.indexOf('"', q + 2);
+        }
+        let value = text.slice(i + 1, q);
+        if (escapes) value = value.replaceAll('""', '"');
+        this.cell(value);
+        end = q + 1;
+        const next = text.charCodeAt(end);
+        if (next !== delimiter && next !== LF && next !== CR) {
+          throw new FileFormatError(
+            `invalid CSV in row ${this.row + 1}, column ${this.column() - 1}: a quoted cell must end at a delimiter or a line break, found '${text[end]}' after its closing quote (a quote inside a quoted cell is written twice: "")`,
+          );
+        }
+      } else {
+        end = scanFrom;
+        while (end < length) {
+          const c = text.charCodeAt(end);
+          if (c === delimiter || c === LF || c === CR) break;
+          end += 1;
+        }
+        if (end === length) return this.hold(text, i, end, false);
+        this.cell(end === i ? '' : text.slice(i, end));
+      }
+      escapes = false;
+      const c = text.charCodeAt(end);
+      if (c === delimiter) {
+        i = end + 1;
+        this.open = true;
+      } else {
+        this.finish(out);
+        i = end + 1;
+        if (c === CR) {
+          if (i === length) this.skipLf = true;
+          else if (text.charCodeAt(i) === LF) i += 1;
+        }
+      }
+      scanFrom = i;
+    }
+  }
+
+  /** Keeps the unfinished cell starting at `start`, scanned up to `scanned`, for the next chunk. */
+  private hold(text: string, start: number, scanned: number, escapes: boolean): void {
+    const carry = text.slice(start);
+    const quoted = carry.charCodeAt(0) === QUOTE;
+    const maxCell = this.limits.maxCellChars;
+    // A quoted cell's text is at least half its raw length (every quote inside is doubled).
+    const atLeast = quoted ? (carry.length - 2) / 2 : carry.length;
+    if (atLeast > maxCell) {
+      throw cellTooLong(maxCell, `row ${this.row + 1}, column ${this.column()}`, quoted ? ' (or a quote opened there is never closed)' : '');
+    }
+    if (this.recordChars + atLeast > MAX_ROW_CHARS) throw this.rowTooLong();
+    this.carry = carry;
+    this.carryScanned = scanned - start;
+    this.carryEscapes = escapes;
+  }
+
+  /** Adds a finished cell to the record, checking the cell, column and row length limits. */
+  private cell(value: string): void {
+    const { maxCellChars, maxColumns } = this.limits;
+    if (value.length > maxCellChars) throw cellTooLong(maxCellChars, `row ${this.row + 1}, column ${this.column()}`);
+    if (this.cells.length >= maxColumns) {
+      // Empty cells past the limit (a row of trailing delimiters) are dropped; a value is refused.
+      if (value !== '') throw tooManyColumns(maxColumns, this.row + 1, this.column());
+      this.dropped += 1;
+      return;
+    }
+    this.recordChars += value.length;
+    if (this.recordChars > MAX_ROW_CHARS) throw this.rowTooLong();
+    this.cells.push(value);
+  }
+
+  private finish(out: ImportRow[]): void {
+    this.row += 1;
+    // The header is row 1: data rows are the records after it.
+    if (this.row > this.limits.maxRows + 1) throw tooManyRows(this.limits.maxRows);
+    out.push({ row: this.row, cells: this.cells });
+    this.cells = [];
+    this.recordChars = 0;
+    this.dropped = 0;
+    this.open = false;
+  }
+
+  /** The 1-based column of the next cell of the current record. */
+  private column(): number {
+    return this.cells.length + this.dropped + 1;
+  }
+
+  private rowTooLong(): FileFormatError {
+    return new FileFormatError(`row ${this.row + 1} is longer than ${MAX_ROW_CHARS} characters, the most a row may hold`);
   }
 }
 
@@ -125,12 +268,12 @@ class FirstRecordScan {
   }
 }
 
-/** Reads text until the first record is complete (or the record cap), to detect the delimiter. */
+/** Reads text until the first record is complete (or enough to detect), to detect the delimiter. */
 async function readFirstRecord(text: AsyncIterator<string>): Promise<{ text: string; delimiter: CsvDelimiter }> {
   const scan = new FirstRecordScan();
   const chunks: string[] = [];
   let length = 0;
-  while (!scan.complete && length <= MAX_RECORD_CHARS) {
+  while (!scan.complete && length <= DETECTION_CHARS) {
     const next = await text.next();
     if (next.done) break;
     chunks.push(next.value);
@@ -138,16 +281,6 @@ async function readFirstRecord(text: AsyncIterator<string>): Promise<{ text: str
     scan.feed(next.value);
   }
   return { text: chunks.join(''), delimiter: scan.delimiter() };
-}
-
-async function* prepend(head: string, rest: AsyncGenerator<string>): AsyncGenerator<string> {
-  if (head) yield head;
-  yield* rest;
-}
-
-function isCsvParseError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('CSV_');
 }
 
 /** Options of `createCsvWriter`. */

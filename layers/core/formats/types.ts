@@ -11,6 +11,28 @@ export interface ReadOptions {
   readonly delimiter?: ',' | ';' | '\t';
   /** XLSX sheet name. @default the first sheet */
   readonly sheet?: string;
+  /** Bounds on what is read; a file over one fails with a `FileLimitError`. @default DEFAULT_READ_LIMITS */
+  readonly limits?: Partial<ReadLimits>;
+}
+
+/**
+ * Bounds on an import file, so that a hostile or broken file fails fast with a clear error instead
+ * of exhausting memory, disk or time. Every reader checks them while it streams: nothing over a
+ * limit is ever held whole.
+ */
+export interface ReadLimits {
+  /** Bytes read from the file (compressed bytes for XLSX). */
+  readonly maxFileBytes: number;
+  /** Data rows, the header not counted (blank CSV lines count: they are records). */
+  readonly maxRows: number;
+  /** Columns of a row, up to its last non-empty cell (empty cells beyond are ignored). */
+  readonly maxColumns: number;
+  /** Characters (UTF-16 code units, as `String.length` counts) of one cell. */
+  readonly maxCellChars: number;
+  /** XLSX: bytes inflated from the zip, over every entry read (a zip bomb inflates far beyond its size). */
+  readonly maxXlsxInflatedBytes: number;
+  /** XLSX: entries in the zip archive. */
+  readonly maxXlsxEntries: number;
 }
 
 /** What a column of an export holds, so writers can use native cell types. */
