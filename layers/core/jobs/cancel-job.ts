@@ -29,7 +29,7 @@ export interface CancelledJob {
  *    recorded is only marked: its tasks see CANCELLED and do nothing).
  * 5. Return the job as `GET /data-jobs/{job_id}` shows it.
  */
-export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'workflow' | 'settings' | 'now'>, reader: JobReader, jobId: string): Promise<CancelledJob> {
+export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'workflow' | 'settings' | 'models' | 'now'>, reader: JobReader, jobId: string): Promise<CancelledJob> {
   const access = requireJobAccess(reader.perms);
   const job = await deps.jobs.get(reader.org, jobId);
   if (!job || !canSeeJob(reader, access, job)) throw new NotFoundError(`data job '${jobId}' not found`);

@@ -1,4 +1,6 @@
 import { NotFoundError } from '../errors';
+import type { ModelDefinition } from '../model/types';
+import { withoutSensitiveValue } from '../resources/validate-rows';
 import type { DataJob, JobFile, ResultLog } from './data-job';
 import type { JobDeps } from './deps';
 import { canSeeJob, filePermissionOf, hasPermission, requireJobAccess } from './permissions';
@@ -40,14 +42,15 @@ export interface JobReader {
  *    permission that produces them (`<model>:export` for an export, `<model>:import` for an
  *    import): a jobs admin without it sees the job, not the model's data.
  */
-export async function getJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'settings'>, reader: JobReader, jobId: string): Promise<JobView> {
+export async function getJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'settings' | 'models'>, reader: JobReader, jobId: string): Promise<JobView> {
   const access = requireJobAccess(reader.perms);
   const job = await deps.jobs.get(reader.org, jobId);
   if (!job || !canSeeJob(reader, access, job)) {
     throw new NotFoundError(`data job '${jobId}' not found`);
   }
-  if (!hasPermission(reader.perms, filePermissionOf(job))) return toJobView(job);
-  return toJobView(job, async (file) => {
+  const model = deps.models.get(job.model);
+  if (!hasPermission(reader.perms, filePermissionOf(job))) return toJobView(job, model);
+  return toJobView(job, model, async (file) => {
     const url = await deps.files.presignDownload(file.key, { filename: file.filename, expiresInSeconds: deps.settings.downloadUrlTtlSeconds });
     return { download_url: url.url, expires_at: url.expiresAt };
   });
@@ -59,7 +62,7 @@ export async function getJob(deps: Pick<JobDeps, 'jobs' | 'files' | 'settings'>,
  * gives them.
  */
 export async function listJobs(
-  deps: Pick<JobDeps, 'jobs'>,
+  deps: Pick<JobDeps, 'jobs' | 'models'>,
   reader: JobReader,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: JobView[]; next_cursor: string | null }> {
@@ -70,12 +73,13 @@ export async function listJobs(
     user: access === 'all' ? undefined : reader.user,
   });
   // The store filtered already; checking again keeps a store bug from leaking another's job.
-  const items = await Promise.all(result.items.filter((job) => canSeeJob(reader, access, job)).map((job) => toJobView(job)));
+  const items = await Promise.all(result.items.filter((job) => canSeeJob(reader, access, job)).map((job) => toJobView(job, deps.models.get(job.model))));
   return { items, next_cursor: result.nextCursor };
 }
 
 async function toJobView(
   job: DataJob,
+  model: ModelDefinition | undefined,
   presign?: (file: JobFile) => Promise<{ download_url: string; expires_at: string }>,
 ): Promise<JobView> {
   const view = (file: JobFile | null): JobFileView | null =>
@@ -94,7 +98,7 @@ async function toJobView(
     input_file: view(job.input_file),
     output_file: output && job.output_file && presign ? { ...output, ...(await presign(job.output_file)) } : output,
     progress: job.progress ?? null,
-    result_log: job.result_log && (await orderedLog(job.result_log, presign)),
+    result_log: job.result_log && (await orderedLog(job.result_log, model, presign)),
     execution_id: job.execution_id,
     created_at: job.created_at,
     updated_at: job.updated_at,
@@ -103,11 +107,13 @@ async function toJobView(
   };
 }
 
-async function orderedLog(log: ResultLog, presign?: (file: JobFile) => Promise<{ download_url: string; expires_at: string }>): Promise<ResultLogView> {
+async function orderedLog(log: ResultLog, model: ModelDefinition | undefined, presign?: (file: JobFile) => Promise<{ download_url: string; expires_at: string }>): Promise<ResultLogView> {
+  // Values of sensitive fields never leave through the API, whichever step wrote the error.
+  const shown = (e: ResultLog['row_errors'][number]) => (model ? withoutSensitiveValue(model, e) : e);
   const report = log.error_report;
   return {
     totals: { rows: log.totals.rows, new: log.totals.new, updated: log.totals.updated, skipped: log.totals.skipped, errors: log.totals.errors },
-    row_errors: log.row_errors.map((e) => ({ row: e.row, column: e.column, field: e.field, value: e.value, code: e.code, message: e.message })),
+    row_errors: log.row_errors.map(shown).map((e) => ({ row: e.row, column: e.column, field: e.field, value: e.value, code: e.code, message: e.message })),
     ...(log.row_errors_truncated !== undefined ? { row_errors_truncated: log.row_errors_truncated } : {}),
     summary: log.summary,
     ...(log.error ? { error: log.error } : {}),

@@ -3,7 +3,8 @@ import { ValidationError } from '../../../layers/core/errors';
 import { createExportJob } from '../../../layers/core/jobs/create-export-job';
 import { fileKeys } from '../../../layers/core/jobs/file-keys';
 import { previewExport } from '../../../layers/core/jobs/preview-export';
-import { getJob } from '../../../layers/core/jobs/read-jobs';
+import { getJob, listJobs } from '../../../layers/core/jobs/read-jobs';
+import { newJob } from '../../../layers/core/jobs/start-job';
 import { defineResource } from '../../../layers/core/resources/define-resource';
 import { createGenericResource } from '../../../layers/core/resources/generic-resource';
 import { registerResource } from '../../../layers/core/resources/registry';
@@ -96,6 +97,26 @@ describe('sensitive fields', () => {
       expect(cost?.message).toContain("'(sensitive value)' is not a decimal number");
       // Other fields keep their value: it helps the user fix the row.
       expect(price).toMatchObject({ value: 'not-a-price', message: expect.stringContaining("'not-a-price'") });
+    });
+
+    it('are shown by GET /data-jobs/{id} without sensitive values, whichever step stored them', async () => {
+      const harness = createJobHarness();
+      const job = newJob({ job_id: harness.deps.newId(), job_type: 'IMPORT', organization: 'acme', user: 'alice', model: 'suppliers', export_format: null, input_params: {}, input_file: null }, new Date());
+      await harness.jobs.create(job);
+      const rowErrors = [
+        { row: 2, column: 'bank_account', field: 'bank_account', value: IBAN, code: 'unique', message: `"${IBAN}" is already used by row 1 of this file` },
+        { row: 3, column: 'name', field: 'name', value: 'Acme', code: 'unique', message: '"Acme" is already used by row 2 of this file' },
+      ];
+      await harness.jobs.transition('acme', job.job_id, ['PENDING'], 'FAILED', { result_log: { totals: { rows: 2, new: 0, updated: 0, skipped: 0, errors: 2 }, row_errors: rowErrors, summary: { warnings: [] } } });
+
+      const view = await getJob(harness.deps, alice, job.job_id);
+      const listed = await listJobs(harness.deps, alice, { limit: 10 });
+
+      expect(view.result_log?.row_errors).toEqual([
+        { row: 2, column: 'bank_account', field: 'bank_account', value: null, code: 'unique', message: '"(sensitive value)" is already used by row 1 of this file' },
+        rowErrors[1],
+      ]);
+      expect(JSON.stringify(listed)).not.toContain(IBAN);
     });
 
     it('report a duplicate value of a sensitive unique field without the value', () => {
