@@ -9,8 +9,9 @@ import path from 'node:path';
 import { startApiServer } from './api-local';
 import { DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb-local';
 import { localJwtSecret } from './jwt-secret';
-import { createLambdaInvoker, limitConcurrency } from './lambda-invoker';
+import { createLambdaInvoker, limitConcurrency, type InvocationReport, type LambdaIsolation } from './lambda-invoker';
 import { buildLocalModel, LocalFunction, LocalModel } from './local-model';
+import { startMemoryLog } from './memory-log';
 import { S3Local, startS3Local } from './s3-local';
 import { RunningServer, startSfnEndpoint } from './sfn-endpoint';
 import { LocalStepFunctions } from './step-functions-local';
@@ -43,6 +44,12 @@ export interface LocalStackOptions {
   readonly workflowConcurrency?: number;
   /** Templates to run instead of synthesizing the CDK app (tests). */
   readonly templates?: readonly StackTemplate[];
+  /**
+   * Where handlers run (`lambda-invoker.ts`). `process` gives each function warm worker processes
+   * of its own, like Lambda environments, and logs a `lambda report` JSON line per invocation
+   * with its memory. @default LOCAL_LAMBDA_ISOLATION, else 'in-process'
+   */
+  readonly lambdaIsolation?: LambdaIsolation;
 }
 
 export interface LocalStack {
@@ -102,6 +109,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   };
 
+  if (process.env.DATAIO_MEMORY_LOG) {
+    const stopMemoryLog = startMemoryLog(process.env.DATAIO_MEMORY_LOG);
+    stops.push(async () => stopMemoryLog());
+  }
+
   try {
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
       port: options.dynamodbPort,
@@ -131,7 +143,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(async () => restoreEnv());
 
-    const invoker = createLambdaInvoker({ functions: model.functions, repoRoot: REPO_ROOT });
+    const isolation = options.lambdaIsolation ?? (process.env.LOCAL_LAMBDA_ISOLATION === 'process' ? 'process' : 'in-process');
+    const invoker = createLambdaInvoker({ functions: model.functions, repoRoot: REPO_ROOT, isolation, onReport: printReport });
+    stops.push(async () => invoker.close?.());
+    if (isolation === 'process') log('lambda: handlers run in worker processes, one per concurrent invocation (LOCAL_LAMBDA_ISOLATION=process)');
     const stepFunctions = new LocalStepFunctions({
       stateMachines: model.stateMachines,
       functions: model.functions,
@@ -187,6 +202,30 @@ export function mergeFunctionEnv(functions: readonly LocalFunction[]): Record<st
     }
   }
   return merged;
+}
+
+/**
+ * One JSON line per invocation in a worker process, like the REPORT line Lambda writes after each
+ * invocation: `npm run bench` reads them to tell each function's memory from the emulators'.
+ */
+function printReport(report: InvocationReport): void {
+  if (process.env.DATAIO_LOG === 'silent') return;
+  const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+  console.log(
+    JSON.stringify({
+      level: 'info',
+      message: 'lambda report',
+      time: new Date().toISOString(),
+      function: path.basename(report.handlerPath).replace(/\.[jt]s$/, ''),
+      ok: report.ok,
+      cold_start: report.coldStart,
+      duration_ms: report.durationMs,
+      memory_size_mb: report.memorySize,
+      max_memory_used_mb: Math.round(report.maxRssKb / 1024),
+      peak_heap_used_mb: mb(report.peakHeapUsed),
+      peak_array_buffers_mb: mb(report.peakArrayBuffers),
+    }),
+  );
 }
 
 /** Sets (or, for undefined, deletes) env vars; returns a function that restores the previous values. */
