@@ -14,6 +14,16 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { FileNotFoundError } from '../core/errors';
 import type { FileInfo, FileStore, PresignedUpload, PresignedUrl } from '../core/ports';
 
+/**
+ * A streamed upload holds up to (queue size + 1) parts in memory: the one being filled and those
+ * in flight. S3's smallest part, two in flight: at most ~15 MB per stream, where 8 MB parts four
+ * at a time held ~40 MB, and an export's four segments each stream one. Two parallel 5 MB PUTs
+ * still outpace what a task produces (CSV renders at ~20 MB/s a core), and 10,000 parts of 5 MB
+ * allow 48 GB, beyond any file a Lambda can write in 15 minutes.
+ */
+const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
+const UPLOAD_QUEUE_SIZE = 2;
+
 /** Files in one S3 bucket. Streams go up as multipart uploads, so memory stays flat. */
 export class S3FileStore implements FileStore {
   constructor(private readonly options: { client: S3Client; bucket: string; presignClient?: S3Client }) {}
@@ -30,7 +40,7 @@ export class S3FileStore implements FileStore {
       });
       body.on('error', (error) => counted.destroy(error));
       body.pipe(counted);
-      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: options.contentType }, queueSize: 4, partSize: 8 * 1024 * 1024 }).done();
+      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: options.contentType }, queueSize: UPLOAD_QUEUE_SIZE, partSize: UPLOAD_PART_BYTES }).done();
       return { size, contentType: options.contentType };
     }
     const buffer = typeof body === 'string' ? Buffer.from(body) : body;
