@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { optionsSchema, uploadBodySchema } from '../../lambdas/api/create-import';
@@ -21,19 +20,10 @@ import { buildLocalModel, type LocalModel } from '../../lib/local/local-model';
 import { REPO_ROOT } from '../../lib/local/synth';
 import type { CfnTemplate } from '../../lib/local/template-resolver';
 import { synthDataio } from '../cdk/synth-dataio';
+import { componentValidator, newAjv2020 } from '../support/openapi-ajv';
 import { Random, randomFilterJson } from '../support/random-filters';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The Ajv (JSON Schema 2020-12) that swagger-parser itself validates OpenAPI 3.1 with. */
-interface Ajv2020 {
-  validateSchema(schema: unknown): boolean;
-  addSchema(schema: unknown, key?: string): void;
-  getSchema(ref: string): ((data: unknown) => boolean) & { errors?: unknown };
-  errors?: unknown;
-}
-const loadFromSwaggerParser = createRequire(require.resolve('@apidevtools/swagger-parser'));
-const Ajv2020Class = (loadFromSwaggerParser('ajv/dist/2020') as { default: new (opts: object) => Ajv2020 }).default;
 
 /**
  * `SwaggerParser.validate` on a document, in a child Node process: swagger-parser loads
@@ -84,7 +74,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('has schemas that are valid JSON Schema 2020-12 (which swagger-parser does not check in 3.1)', () => {
-    const ajv = new Ajv2020Class({ strict: false, allErrors: true });
+    const ajv = newAjv2020();
     for (const [name, schema] of Object.entries(doc.components.schemas as Json)) {
       expect({ name, valid: ajv.validateSchema(schema), errors: ajv.errors ?? null }).toEqual({ name, valid: true, errors: null });
     }
@@ -173,15 +163,7 @@ describe('the OpenAPI document', () => {
   });
 
   describe('schemas, checked with Ajv on data', () => {
-    let ajv: Ajv2020;
-    const validate = (name: string, data: unknown) => {
-      const check = ajv.getSchema(`https://dataio.invalid/openapi.json#/components/schemas/${name}`);
-      return check(data) ? [] : (check.errors as unknown[]);
-    };
-    beforeAll(() => {
-      ajv = new Ajv2020Class({ strict: false, allErrors: true });
-      ajv.addSchema({ $id: 'https://dataio.invalid/openapi.json', components: doc.components });
-    });
+    const validate = componentValidator(doc as { components: unknown });
 
     it('accept every filter of the filter-language property test, and refuse unknown operators', () => {
       for (let seed = 1; seed <= 100; seed++) expect(validate('FilterTree', randomFilterJson(new Random(seed)))).toEqual([]);
