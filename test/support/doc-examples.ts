@@ -68,7 +68,8 @@ export function extractExamples(markdown: string): DocExample[] {
     if (!['sh', 'bash', 'shell'].includes(fence.lang) || fence.text.split('\n')[0]?.trim() !== RUN_MARKER) return;
     const next = all[i + 1];
     const adjacent = next && lines.slice(fence.endLine, next.line - 1).every((l) => l.trim() === '');
-    const expected = adjacent && (next.lang === 'json' || next.lang === 'text') ? { lang: next.lang, text: next.text, line: next.line } : undefined;
+    const lang = next?.lang === 'json' || next?.lang === 'text' ? next.lang : undefined;
+    const expected = adjacent && lang ? { lang, text: next.text, line: next.line } : undefined;
     examples.push({ line: fence.line, code: fence.text, ...(expected ? { expected } : {}) });
   });
   return examples;
