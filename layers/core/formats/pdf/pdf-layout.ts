@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import { PDFDocument, PDFName, PageSizes, type PDFFont, type PDFPage } from 'pdf-lib';
 import { ReportTooLargeError } from './errors';
 import { fontkit } from './fontkit-adapter';
@@ -74,6 +75,7 @@ function num(value: number): string {
  * the time a runaway report can take.
  */
 export class PdfLayout {
+  /** The pdf-lib document, e.g. for metadata. Draw through the layout's methods: only they are flushed page by page. */
   readonly doc: PDFDocument;
   readonly pageWidth: number;
   readonly pageHeight: number;
@@ -281,7 +283,9 @@ export class PdfLayout {
     if (!page) return;
     if (this.operators.length > 0) {
       const { context } = this.doc;
-      page.node.addContentStream(context.register(context.flateStream(this.operators.join('\n'))));
+      // Node's zlib rather than pdf-lib's `flateStream` (pako, in JavaScript): a fifth of the time.
+      const bytes = deflateSync(Buffer.from(this.operators.join('\n'), 'latin1'));
+      page.node.addContentStream(context.register(context.stream(bytes, { Filter: 'FlateDecode' })));
       for (const face of this.faces) page.node.setFontDictionary(face.key, face.pdf.ref);
     }
     this.page = undefined;
