@@ -1,7 +1,7 @@
 import { finalizeImport } from '../../layers/core/jobs/import-workflow';
-import { getDeps } from '../shared/composition';
 import { withTask } from '../shared/task';
+import { getTaskDeps } from '../shared/task-deps';
 import { chunkListInput } from '../shared/task-inputs';
 
 /** Import machine, state Finalize: totals, row errors, final status. */
-export const handler = withTask('import-finalize', chunkListInput.partial({ chunks: true }), (input) => finalizeImport(getDeps(), input));
+export const handler = withTask('import-finalize', chunkListInput.partial({ chunks: true }), (input) => finalizeImport(getTaskDeps(input), input));

@@ -1,6 +1,7 @@
 import type { JobDeps } from '../../layers/core/jobs/deps';
 import { assembleExport, exportSegment, planExport } from '../../layers/core/jobs/export-workflow';
 import { failJob } from '../../layers/core/jobs/fail-job';
+import { scopeToJob } from '../../layers/core/jobs/job-scope';
 import { commitImportChunk, decideImport, finalizeImport, prepareImport, validateImportChunk } from '../../layers/core/jobs/import-workflow';
 import type { WorkflowEngine, WorkflowInput, WorkflowKind } from '../../layers/core/ports';
 
@@ -40,8 +41,9 @@ export class InProcessWorkflowEngine implements WorkflowEngine {
   }
 
   private async run(kind: WorkflowKind, input: WorkflowInput): Promise<void> {
-    const deps = this.deps;
-    if (!deps) throw new Error('InProcessWorkflowEngine.bind(deps) was not called');
+    if (!this.deps) throw new Error('InProcessWorkflowEngine.bind(deps) was not called');
+    // As in the Lambda tasks, the steps see only the job's own organization, job and files.
+    const deps = scopeToJob(this.deps, input);
     try {
       if (kind === 'import') {
         const prepared = await prepareImport(deps, input);
