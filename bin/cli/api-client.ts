@@ -112,9 +112,12 @@ export class DataioClient {
     return startedSchema.parse(await this.call('POST', `/${seg(model)}/import/`, { body: form }));
   }
 
-  /** Asks for a presigned upload URL; the content type defaults to the format's own. */
-  async createUpload(model: string, filename: string): Promise<UploadTicket> {
-    return uploadSchema.parse(await this.call('POST', `/${seg(model)}/import/uploads/`, { json: { filename } }));
+  /**
+   * Asks for a presigned upload URL; the content type defaults to the format's own. The size is
+   * announced so the API refuses a file over its limit before the upload, and signs the length.
+   */
+  async createUpload(model: string, filename: string, size: number): Promise<UploadTicket> {
+    return uploadSchema.parse(await this.call('POST', `/${seg(model)}/import/uploads/`, { json: { filename, size } }));
   }
 
   /** PUTs the file's bytes to a presigned URL with exactly the signed headers. */

@@ -23,7 +23,8 @@ export function uploadRoute(mode: ImportArgs['upload'], size: number): 'direct' 
  * `dataio import <model> <file>`.
  *
  * 1. Check the file exists and choose the route by its size (or `--upload`).
- * 2. Small: one multipart POST. Large: ask for an upload URL, PUT the bytes, POST `{upload_id}`.
+ * 2. Small: one multipart POST. Large: ask for an upload URL for its size, PUT the bytes with the
+ *    signed headers, POST `{upload_id}`.
  * 3. Print the job id; with `--wait`, poll with progress, print the summary and the first row
  *    errors, and exit with the job's outcome.
  */
@@ -51,7 +52,7 @@ export async function runImport(args: ImportArgs, { io, client }: CommandContext
   let started;
   if (route === 'presigned') {
     if (!args.json) io.stderr.write(`uploading ${filename} (${formatBytes(size)}) to a presigned URL...\n`);
-    const ticket = await client.createUpload(args.model, filename);
+    const ticket = await client.createUpload(args.model, filename, size);
     await client.putUpload(ticket, blob);
     started = await client.importUpload(args.model, ticket.upload_id, options);
   } else {

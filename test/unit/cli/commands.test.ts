@@ -143,7 +143,9 @@ describe('dataio CLI commands (in process, scripted API)', () => {
       const big = join(dir, 'big.csv');
       writeFileSync(big, `name\n${'x'.repeat(DIRECT_UPLOAD_LIMIT_BYTES)}\n`);
       const api = new FakeApi()
-        .on('POST /api/v1/tags/import/uploads/', () => json(201, { upload_id: 'u'.repeat(26), url: 'https://s3.example.com/uploads/acme/u/big.csv?X-Amz-Signature=1', method: 'PUT', headers: { 'Content-Type': 'text/csv' } }))
+        .on('POST /api/v1/tags/import/uploads/', () =>
+          json(201, { upload_id: 'u'.repeat(26), url: 'https://s3.example.com/uploads/acme/u/big.csv?X-Amz-Signature=1', method: 'PUT', headers: { 'Content-Type': 'text/csv', 'Content-Length': String(DIRECT_UPLOAD_LIMIT_BYTES + 6) } }),
+        )
         .on('PUT https://s3.example.com/uploads/acme/u/big.csv', () => new Response('', { status: 200 }))
         .on('POST /api/v1/tags/import/', () => json(202, { job_id: JOB_ID, status: 'QUEUED' }));
 
@@ -153,8 +155,8 @@ describe('dataio CLI commands (in process, scripted API)', () => {
       expect(stdout).toBe(`${JOB_ID}\n`);
       expect(stderr).toContain('uploading big.csv (4.0 MiB) to a presigned URL');
       expect(api.seen.map((r) => r.method)).toEqual(['POST', 'PUT', 'POST']);
-      expect(api.seen[0]!.body).toEqual({ filename: 'big.csv' });
-      expect(api.seen[1]!.headers).toEqual({ 'content-type': 'text/csv' });
+      expect(api.seen[0]!.body).toEqual({ filename: 'big.csv', size: DIRECT_UPLOAD_LIMIT_BYTES + 6 });
+      expect(api.seen[1]!.headers).toEqual({ 'content-type': 'text/csv', 'content-length': String(DIRECT_UPLOAD_LIMIT_BYTES + 6) });
       expect((api.seen[1]!.body as Blob).size).toBe(DIRECT_UPLOAD_LIMIT_BYTES + 6);
       expect(api.seen[2]!.body).toEqual({ upload_id: 'u'.repeat(26), dry_run: true });
     });
