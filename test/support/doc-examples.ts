@@ -59,6 +59,10 @@ function fences(markdown: string): Fence[] {
   return found;
 }
 
+function outputLang(lang: string): 'json' | 'text' | undefined {
+  return lang === 'json' || lang === 'text' ? lang : undefined;
+}
+
 /** The runnable examples of a Markdown document, each with the output block that follows it. */
 export function extractExamples(markdown: string): DocExample[] {
   const lines = markdown.split('\n');
@@ -68,7 +72,7 @@ export function extractExamples(markdown: string): DocExample[] {
     if (!['sh', 'bash', 'shell'].includes(fence.lang) || fence.text.split('\n')[0]?.trim() !== RUN_MARKER) return;
     const next = all[i + 1];
     const adjacent = next && lines.slice(fence.endLine, next.line - 1).every((l) => l.trim() === '');
-    const lang = next?.lang === 'json' || next?.lang === 'text' ? next.lang : undefined;
+    const lang = next && outputLang(next.lang);
     const expected = adjacent && lang ? { lang, text: next.text, line: next.line } : undefined;
     examples.push({ line: fence.line, code: fence.text, ...(expected ? { expected } : {}) });
   });
