@@ -104,6 +104,7 @@ const REQUEST_FIELD_DOCS: Record<string, Record<string, JsonSchema>> = {
   UploadRequest: {
     filename: { description: 'its extension decides the format: .csv, .txt, .tsv or .xlsx' },
     content_type: { description: "the Content-Type the PUT will carry; the format's own type when absent" },
+    size: { description: "the file's exact size in bytes: checked against MAX_UPLOAD_BYTES now and signed into the URL (S3 refuses another length, and the import checks it)" },
   },
   ImportOptions: {
     dry_run: { default: false, description: 'validate and report, write nothing (true/false, 1/0, yes/no, on/off in forms)' },
@@ -280,9 +281,9 @@ function paths(schemas: Record<string, JsonSchema>): Record<string, Record<strin
         },
         responses: {
           202: { description: 'job created and queued', content: json(ref('JobAccepted')) },
-          400: errorResponse('bad option, no file part, unsupported file type, empty or too large file, malformed upload_id, nothing PUT yet, or an upload made for another model'),
+          400: errorResponse('bad option, no file part, unsupported file type, empty or too large file, malformed upload_id, nothing PUT yet, a size other than the one announced, or an upload made for another model'),
           403: errorResponse('the token lacks `{model_plural}:import`'),
-          404: errorResponse('unknown model, or no such upload in the caller organization'),
+          404: errorResponse("unknown model, or no such upload of the caller's (another user's upload is not found either)"),
           413: errorResponse('the request is larger than API Gateway accepts (10 MB): use a presigned upload'),
         },
       }),
@@ -293,13 +294,13 @@ function paths(schemas: Record<string, JsonSchema>): Record<string, Record<strin
         tag: 'imports',
         summary: 'Prepare a presigned upload',
         description:
-          'Signs a PUT of an import file straight to S3, for files too large for the multipart route. PUT the bytes to `url` with exactly `headers` before `expires_at`, then POST .../import/ with `{"upload_id"}`.',
+          'Signs a PUT of an import file straight to S3, for files too large for the multipart route. PUT the bytes to `url` with exactly `headers` (Content-Type, and Content-Length when `size` was given) before `expires_at`, then POST .../import/ with `{"upload_id"}`. Only the user who asked for the upload can import it.',
         permission: '{model_plural}:import',
         parameters: [modelParameter],
         requestBody: { required: true, content: json(ref('UploadRequest')) },
         responses: {
           201: { description: 'where and how to PUT the file', content: json(ref('UploadTicket')) },
-          400: errorResponse('malformed body, unsupported file type or content type'),
+          400: errorResponse('malformed body, unsupported file type or content type, size over MAX_UPLOAD_BYTES'),
           403: errorResponse('the token lacks `{model_plural}:import`'),
           404: errorResponse('unknown model'),
         },
@@ -310,7 +311,7 @@ function paths(schemas: Record<string, JsonSchema>): Record<string, Record<strin
         id: 'listJobs',
         tag: 'data-jobs',
         summary: 'List jobs',
-        description: "The caller's jobs, newest first; every job of the organization for `data-jobs:admin`. Items carry no download URLs: GET the job for them.",
+        description: "The caller's jobs, newest first; every job of the organization for `data-jobs:admin` (which implies `data-jobs:read`). Items carry no download URLs: GET the job for them.",
         permission: 'data-jobs:read',
         parameters: queryParameters(componentSchemas({ ListJobsQuery: listJobsQuerySchema }, 'input').ListJobsQuery!),
         responses: {
@@ -325,7 +326,8 @@ function paths(schemas: Record<string, JsonSchema>): Record<string, Record<strin
         id: 'getJob',
         tag: 'data-jobs',
         summary: 'Get a job',
-        description: "A job's status, progress and result log, with fresh presigned download URLs for its output and error report.",
+        description:
+          "A job's status, progress and result log, with fresh presigned download URLs for its output and error report when the caller also holds the permission that produced them (`{model}:export` for an export's file, `{model}:import` for an import's error report); without it the files are listed without URLs.",
         permission: 'data-jobs:read',
         parameters: [jobIdParameter],
         responses: {
