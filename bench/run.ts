@@ -31,10 +31,11 @@ const ROOT = path.join(__dirname, '..');
 const DATA_DIR = path.join(__dirname, '.data');
 const RESULTS_FILE = path.join(__dirname, 'results.json');
 /** Results of a run with options other than the default go next to it, so runs do not overwrite each other. */
-function resultsFileFor(args: { rows: number; dynamodb: string; only: Set<string> | null }): string {
-  if (args.rows === 100_000 && args.dynamodb === 'disk' && args.only === null) return RESULTS_FILE;
+function resultsFileFor(args: { rows: number; dynamodb: string; isolation: string; only: Set<string> | null }): string {
+  if (args.rows === 100_000 && args.dynamodb === 'disk' && args.isolation === 'in-process' && args.only === null) return RESULTS_FILE;
   const only = args.only ? `-${[...args.only].join('+')}` : '';
-  return path.join(__dirname, `results-${args.rows}-${args.dynamodb}${only}.json`.replace(/[^A-Za-z0-9.+-]/g, '_'));
+  const isolation = args.isolation === 'process' ? '-workers' : '';
+  return path.join(__dirname, `results-${args.rows}-${args.dynamodb}${isolation}${only}.json`.replace(/[^A-Za-z0-9.+-]/g, '_'));
 }
 /** The direct (multipart) import route's limit (`maxDirectUploadBytes`). */
 const DIRECT_UPLOAD_LIMIT = 6 * 1024 * 1024;
@@ -51,6 +52,12 @@ interface Args {
   splitFallback: boolean;
   /** `disk`: `tsx bin/local.ts` as a user runs it; `memory`: the same stack with DynamoDB Local in memory. */
   dynamodb: 'disk' | 'memory';
+  /**
+   * `in-process`: handlers run in the stack's process, as `npm start` runs them; `process`: in
+   * worker processes like Lambda environments (LOCAL_LAMBDA_ISOLATION=process), so each
+   * function's memory is measured apart from the emulators'.
+   */
+  isolation: 'in-process' | 'process';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -69,6 +76,7 @@ function parseArgs(argv: string[]): Args {
     keepData: argv.includes('--keep-data'),
     splitFallback: !argv.includes('--no-split-fallback'),
     dynamodb: value('dynamodb') === 'memory' ? 'memory' : 'disk',
+    isolation: value('isolation') === 'process' ? 'process' : 'in-process',
   };
 }
 
@@ -131,14 +139,17 @@ interface Roles {
   node?: ProcSample;
   java?: ProcSample;
   launcher?: ProcSample;
+  /** Lambda worker processes (LOCAL_LAMBDA_ISOLATION=process): the stack's Node children. */
+  workers: ProcSample[];
 }
 
 function rolesOf(tree: ProcSample[]): Roles {
   const java = tree.find((p) => p.name === 'java');
   // The stack's Node process is Java's parent; without Java yet, the deepest node process.
   const node = java ? tree.find((p) => p.pid === java.ppid) : tree.filter((p) => p.name.startsWith('node')).at(-1);
-  const launcher = tree.find((p) => p.pid !== node?.pid && p.name.startsWith('node'));
-  return { node, java, launcher };
+  const workers = node ? tree.filter((p) => p.ppid === node.pid && p.name.startsWith('node')) : [];
+  const launcher = tree.find((p) => p.pid !== node?.pid && p.name.startsWith('node') && !workers.includes(p));
+  return { node, java, launcher, workers };
 }
 
 /** Samples the tree every 200 ms; `window()` gives the peaks and CPU seconds since `mark()`. */
@@ -146,11 +157,17 @@ class TreeSampler {
   private timer: NodeJS.Timeout | undefined;
   private peakNodeKb = 0;
   private peakJavaKb = 0;
+  /** The largest sum of the worker processes' RSS seen at one time. */
+  private peakWorkersKb = 0;
   private startCpu = { node: 0, java: 0 };
   private startAt = 0;
-  last: Roles = {};
+  last: Roles = { workers: [] };
 
-  constructor(private readonly root: number) {}
+  constructor(
+    private readonly root: number,
+    /** The stack's DATAIO_MEMORY_LOG file (`lib/local/memory-log.ts`): its heap and Buffer figures. */
+    private readonly memoryLog?: string,
+  ) {}
 
   start(): void {
     this.sample();
@@ -166,14 +183,29 @@ class TreeSampler {
     const roles = rolesOf(processTree(this.root));
     if (roles.node) this.peakNodeKb = Math.max(this.peakNodeKb, roles.node.rssKb);
     if (roles.java) this.peakJavaKb = Math.max(this.peakJavaKb, roles.java.rssKb);
+    this.peakWorkersKb = Math.max(this.peakWorkersKb, roles.workers.reduce((n, w) => n + w.rssKb, 0));
     this.last = roles;
+    this.cpuSeries.push({ t: Date.now(), node: roles.node?.cpuTicks ?? 0, java: roles.java?.cpuTicks ?? 0 });
     return roles;
+  }
+
+  /** Cumulative CPU ticks over time, for `cpuBetween`. */
+  private readonly cpuSeries: Array<{ t: number; node: number; java: number }> = [];
+
+  /** CPU seconds of the Node and Java processes between two times, from the nearest samples. */
+  cpuBetween(from: number, to: number): { cpu_node_s: number; cpu_java_s: number } | undefined {
+    const at = (t: number) => this.cpuSeries.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best), this.cpuSeries[0]!);
+    if (this.cpuSeries.length === 0) return undefined;
+    const a = at(from);
+    const b = at(to);
+    return { cpu_node_s: round((b.node - a.node) / CLK_TCK, 1), cpu_java_s: round((b.java - a.java) / CLK_TCK, 1) };
   }
 
   mark(): void {
     const roles = this.sample();
     this.peakNodeKb = roles.node?.rssKb ?? 0;
     this.peakJavaKb = roles.java?.rssKb ?? 0;
+    this.peakWorkersKb = roles.workers.reduce((n, w) => n + w.rssKb, 0);
     this.startCpu = { node: roles.node?.cpuTicks ?? 0, java: roles.java?.cpuTicks ?? 0 };
     this.startAt = Date.now();
   }
@@ -186,14 +218,59 @@ class TreeSampler {
     return {
       peak_rss_node_mb: Math.round(this.peakNodeKb / 1024),
       peak_rss_java_mb: Math.round(this.peakJavaKb / 1024),
+      ...(this.peakWorkersKb > 0 ? { peak_rss_workers_sum_mb: Math.round(this.peakWorkersKb / 1024) } : {}),
       end_rss_node_mb: Math.round((roles.node?.rssKb ?? 0) / 1024),
       cpu_node_s: round(nodeCpu, 1),
       cpu_java_s: round(javaCpu, 1),
       // 100 % = one core busy for the whole window.
       cpu_node_pct: seconds > 0 ? Math.round((nodeCpu / seconds) * 100) : 0,
       cpu_java_pct: seconds > 0 ? Math.round((javaCpu / seconds) * 100) : 0,
+      ...(this.memoryLog ? { node_memory: memoryPeaks(this.memoryLog, this.startAt) } : {}),
     };
   }
+}
+
+/** Peaks of the stack's own `process.memoryUsage()` samples since `since`, in MB. */
+interface MemoryPeaks {
+  samples: number;
+  peak_heap_used_mb: number;
+  peak_heap_total_mb: number;
+  peak_array_buffers_mb: number;
+  peak_external_mb: number;
+  /** heapUsed and arrayBuffers in the sample where RSS peaked: what the peak was made of. */
+  at_rss_peak: { rss_mb: number; heap_used_mb: number; heap_total_mb: number; array_buffers_mb: number };
+}
+
+function memoryPeaks(file: string, since: number): MemoryPeaks | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const samples = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { t: number; rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+      } catch {
+        return undefined; // a line being written
+      }
+    })
+    .filter((m): m is NonNullable<typeof m> => m !== undefined && m.t >= since);
+  if (samples.length === 0) return undefined;
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  const peak = (pick: (m: (typeof samples)[number]) => number) => mb(Math.max(...samples.map(pick)));
+  const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
+  return {
+    samples: samples.length,
+    peak_heap_used_mb: peak((m) => m.heapUsed),
+    peak_heap_total_mb: peak((m) => m.heapTotal),
+    peak_array_buffers_mb: peak((m) => m.arrayBuffers),
+    peak_external_mb: peak((m) => m.external),
+    at_rss_peak: { rss_mb: mb(top.rss), heap_used_mb: mb(top.heapUsed), heap_total_mb: mb(top.heapTotal), array_buffers_mb: mb(top.arrayBuffers) },
+  };
 }
 
 interface ResourceWindow {
@@ -204,6 +281,9 @@ interface ResourceWindow {
   cpu_java_s: number;
   cpu_node_pct: number;
   cpu_java_pct: number;
+  /** With worker processes: the largest sum of their RSS at one time (all Lambdas running at once). */
+  peak_rss_workers_sum_mb?: number;
+  node_memory?: MemoryPeaks;
 }
 
 // ---------------------------------------------------------------- the local stack as a user runs it
@@ -217,6 +297,18 @@ interface TaskLog {
   duration_ms?: number;
   level: string;
   error?: string;
+  /** `lambda report` lines (worker processes): the function and its memory. */
+  report?: LambdaReport;
+}
+
+/** A `lambda report` line of the local stack (`lib/local/local-stack.ts`). */
+interface LambdaReport {
+  function: string;
+  cold_start: boolean;
+  duration_ms: number;
+  max_memory_used_mb: number;
+  peak_heap_used_mb: number;
+  peak_array_buffers_mb: number;
 }
 
 interface RunningStack {
@@ -239,14 +331,21 @@ interface RunningStack {
  * does), but with the handlers' logs on (DATAIO_LOG unset) so the phases can be timed, and the
  * child's pid at hand for sampling.
  */
-async function startStack(logFile: string, dynamodb: 'disk' | 'memory', timeoutMs = 180_000): Promise<RunningStack> {
+async function startStack(logFile: string, dynamodb: 'disk' | 'memory', isolation: Args['isolation'], timeoutMs = 180_000): Promise<RunningStack> {
+  const memoryLog = logFile.replace(/\.log$/, '.memory.ndjson');
+  fs.rmSync(memoryLog, { force: true });
   const logStream = fs.createWriteStream(logFile);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dataio-bench-'));
   // PORT+1..+3 are DynamoDB, S3 and SFN: find four free ports in a row by trying.
   let port = await freePort();
   if (port > 65000) port = 40000 + (port % 20000);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATAIO_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATAIO_DATA_DIR: dataDir, DATAIO_MEMORY_LOG: memoryLog };
   delete env.DATAIO_LOG;
+  if (isolation === 'process') env.LOCAL_LAMBDA_ISOLATION = 'process';
+  else delete env.LOCAL_LAMBDA_ISOLATION;
+  // Profiling the stack: e.g. BENCH_STACK_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 (NODE_OPTIONS
+  // reaches the process tsx starts; Java ignores it).
+  if (process.env.BENCH_STACK_NODE_OPTIONS) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${process.env.BENCH_STACK_NODE_OPTIONS}`.trim();
   const entry = dynamodb === 'memory' ? path.join(__dirname, 'local-stack-memory.ts') : path.join(ROOT, 'bin', 'local.ts');
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), entry], {
     cwd: ROOT,
@@ -264,15 +363,17 @@ async function startStack(logFile: string, dynamodb: 'disk' | 'memory', timeoutM
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push({
           message: String(entry.message),
-          level: String(entry.level),
-          time: Date.parse(String(entry.time)),
+          // Powertools writes `timestamp` and upper-case levels; the earlier logger `time`.
+          level: String(entry.level).toLowerCase(),
+          time: Date.parse(String(entry.time ?? entry.timestamp)),
           ...(typeof entry.job_id === 'string' ? { job_id: entry.job_id } : {}),
           ...(typeof entry.chunk === 'number' ? { chunk: entry.chunk } : {}),
           ...(typeof entry.segment === 'number' ? { segment: entry.segment } : {}),
           ...(typeof entry.duration_ms === 'number' ? { duration_ms: entry.duration_ms } : {}),
           ...(entry.error ? { error: String(entry.error) } : {}),
+          ...(entry.message === 'lambda report' ? { report: entry as unknown as LambdaReport } : {}),
         });
-        if (entry.level === 'error' || entry.level === 'warn') otherOutput.push(line.slice(0, 2000));
+        if (/^(error|warn)$/i.test(String(entry.level))) otherOutput.push(line.slice(0, 2000));
         return;
       } catch {
         // not a log line
@@ -313,7 +414,7 @@ async function startStack(logFile: string, dynamodb: 'disk' | 'memory', timeoutM
   });
   const dynamodbEndpoint = /^\s*DynamoDB\s+(http:\/\/[^\s,]+)/m.exec(output)?.[1];
   if (!dynamodbEndpoint) throw new Error(`the local stack did not print its DynamoDB endpoint:\n${output}`);
-  const sampler = new TreeSampler(child.pid!);
+  const sampler = new TreeSampler(child.pid!, memoryLog);
   sampler.start();
   return {
     child,
@@ -433,6 +534,12 @@ interface PhaseTiming {
   wall_s: number;
   /** Sum of the tasks' own durations, seconds (> wall when tasks overlap). */
   busy_s: number;
+  /**
+   * CPU seconds the stack's Node process and DynamoDB Local's Java process used between the
+   * phase's first start and last end (200 ms samples): which of the two the phase kept busy.
+   */
+  cpu_node_s?: number;
+  cpu_java_s?: number;
 }
 
 const IMPORT_PHASES: Array<[string, string]> = [
@@ -457,7 +564,7 @@ async function settleLogs(stack: RunningStack, jobIds: readonly string[], lastTa
   }
 }
 
-function phasesOf(logs: readonly TaskLog[], jobIds: ReadonlySet<string>, phases: Array<[string, string]>): PhaseTiming[] {
+function phasesOf(logs: readonly TaskLog[], jobIds: ReadonlySet<string>, phases: Array<[string, string]>, sampler?: TreeSampler): PhaseTiming[] {
   const mine = logs.filter((l) => l.job_id !== undefined && jobIds.has(l.job_id));
   return phases.map(([phase, task]) => {
     const started = mine.filter((l) => l.message === `${task} started`);
@@ -467,8 +574,35 @@ function phasesOf(logs: readonly TaskLog[], jobIds: ReadonlySet<string>, phases:
     const first = Math.min(...started.map((l) => l.time), ...finished.map((l) => l.time - (l.duration_ms ?? 0)));
     const last = Math.max(...finished.map((l) => l.time));
     const busy = finished.reduce((n, l) => n + (l.duration_ms ?? 0), 0);
-    return { phase, tasks: finished.length, started: started.length, failed, wall_s: round((last - first) / 1000, 2), busy_s: round(busy / 1000, 2) };
+    const cpu = sampler?.cpuBetween(first, last);
+    return { phase, tasks: finished.length, started: started.length, failed, wall_s: round((last - first) / 1000, 2), busy_s: round(busy / 1000, 2), ...cpu };
   });
+}
+
+/** Per function, what its worker processes used since `since` (`lambda report` lines; none in process). */
+interface LambdaMemory {
+  invocations: number;
+  cold_starts: number;
+  /** The largest "Max Memory Used" (the worker's peak RSS since it started). */
+  max_memory_used_mb: number;
+  peak_heap_used_mb: number;
+  peak_array_buffers_mb: number;
+  busy_s: number;
+}
+
+function lambdaMemory(logs: readonly TaskLog[], since: number): { lambdas?: Record<string, LambdaMemory> } {
+  const byFunction: Record<string, LambdaMemory> = {};
+  for (const { report, time } of logs) {
+    if (!report || time < since) continue;
+    const m = (byFunction[report.function] ??= { invocations: 0, cold_starts: 0, max_memory_used_mb: 0, peak_heap_used_mb: 0, peak_array_buffers_mb: 0, busy_s: 0 });
+    m.invocations += 1;
+    m.cold_starts += report.cold_start ? 1 : 0;
+    m.max_memory_used_mb = Math.max(m.max_memory_used_mb, report.max_memory_used_mb);
+    m.peak_heap_used_mb = Math.max(m.peak_heap_used_mb, report.peak_heap_used_mb);
+    m.peak_array_buffers_mb = Math.max(m.peak_array_buffers_mb, report.peak_array_buffers_mb);
+    m.busy_s = round(m.busy_s + report.duration_ms / 1000, 2);
+  }
+  return Object.keys(byFunction).length > 0 ? { lambdas: byFunction } : {};
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -515,6 +649,8 @@ interface ScenarioResult {
   server_s?: number;
   phases?: PhaseTiming[];
   resources?: ResourceWindow;
+  /** With worker processes: each function's memory (Lambda's "Max Memory Used"). */
+  lambdas?: Record<string, LambdaMemory>;
   totals?: unknown;
   output_bytes?: number;
   result_log?: unknown;
@@ -584,8 +720,9 @@ async function importScenario(
     jobs: jobs.length,
     submit_s: round(submit, 2),
     server_s: round(jobs.reduce((n, j) => n + serverSeconds(j), 0), 2),
-    phases: phasesOf(stack.logs, ids, IMPORT_PHASES),
+    phases: phasesOf(stack.logs, ids, IMPORT_PHASES, stack.sampler),
     resources,
+    ...lambdaMemory(stack.logs, t0),
     totals,
     ...(note ? { notes: [note] } : {}),
     ...(diagnostics ? { extra: { diagnostics } } : {}),
@@ -630,8 +767,9 @@ async function exportScenario(name: string, format: 'csv' | 'xlsx', stack: Runni
       jobs: 1,
       submit_s: round(submit, 2),
       server_s: round(serverSeconds(job), 2),
-      phases: phasesOf(stack.logs, new Set([job.job_id]), EXPORT_PHASES),
+      phases: phasesOf(stack.logs, new Set([job.job_id]), EXPORT_PHASES, stack.sampler),
       resources,
+      ...lambdaMemory(stack.logs, t0),
       output_bytes: job.output_file?.size,
     };
   } catch (error) {
@@ -786,7 +924,7 @@ function printTable(core: Array<CoreMeasure & { pinned: boolean }>, e2e: Scenari
   for (const c of core) console.log(`  ${pad(c.name, 40, true)} ${pad(c.rows, 9)} ${pad(c.seconds.toFixed(2), 8)} ${pad(c.rows_per_s, 9)} ${pad(c.peak_rss_mb, 12)}`);
   console.log('');
   console.log('End to end on the local stack (API call → COMPLETED):');
-  console.log(`  ${pad('scenario', 26, true)} ${pad('rows', 9)} ${pad('s', 8)} ${pad('rows/s', 8)} ${pad('node MB', 8)} ${pad('java MB', 8)} ${pad('node CPU', 9)} ${pad('java CPU', 9)}  phases (wall s)`);
+  console.log(`  ${pad('scenario', 26, true)} ${pad('rows', 9)} ${pad('s', 8)} ${pad('rows/s', 8)} ${pad('node MB', 8)} ${pad('heap MB', 8)} ${pad('buf MB', 7)} ${pad('java MB', 8)} ${pad('node CPU', 9)} ${pad('java CPU', 9)}  phases (wall s)`);
   for (const s of e2e) {
     if (s.name.startsWith('dynamodb-raw')) continue;
     if (s.status !== 'ok') {
@@ -794,10 +932,22 @@ function printTable(core: Array<CoreMeasure & { pinned: boolean }>, e2e: Scenari
       continue;
     }
     const r = s.resources!;
-    const phases = (s.phases ?? []).map((p) => `${p.phase} ${p.wall_s}`).join(', ');
+    const phases = (s.phases ?? []).map((p) => `${p.phase} ${p.wall_s}${p.cpu_node_s !== undefined && p.wall_s >= 1 ? ` (cpu node ${p.cpu_node_s}/java ${p.cpu_java_s})` : ''}`).join(', ');
     console.log(
-      `  ${pad(s.name, 26, true)} ${pad(s.rows ?? 0, 9)} ${pad((s.seconds ?? 0).toFixed(1), 8)} ${pad(s.rows_per_s ?? 0, 8)} ${pad(r.peak_rss_node_mb, 8)} ${pad(r.peak_rss_java_mb, 8)} ${pad(`${r.cpu_node_pct}%`, 9)} ${pad(`${r.cpu_java_pct}%`, 9)}  ${phases}`,
+      `  ${pad(s.name, 26, true)} ${pad(s.rows ?? 0, 9)} ${pad((s.seconds ?? 0).toFixed(1), 8)} ${pad(s.rows_per_s ?? 0, 8)} ${pad(r.peak_rss_node_mb, 8)} ${pad(r.node_memory?.peak_heap_used_mb ?? '-', 8)} ${pad(r.node_memory?.peak_array_buffers_mb ?? '-', 7)} ${pad(r.peak_rss_java_mb, 8)} ${pad(`${r.cpu_node_pct}%`, 9)} ${pad(`${r.cpu_java_pct}%`, 9)}  ${phases}`,
     );
+  }
+  const withLambdas = e2e.filter((s) => s.lambdas);
+  if (withLambdas.length > 0) {
+    console.log('');
+    console.log('Functions in worker processes (max memory used = peak RSS of the worker, like Lambda\'s REPORT line):');
+    console.log(`  ${pad('scenario', 14, true)} ${pad('function', 28, true)} ${pad('calls', 6)} ${pad('cold', 5)} ${pad('max MB', 7)} ${pad('heap MB', 8)} ${pad('buf MB', 7)} ${pad('busy s', 8)}`);
+    for (const s of withLambdas) {
+      for (const [fn, m] of Object.entries(s.lambdas!)) {
+        console.log(`  ${pad(s.name, 14, true)} ${pad(fn, 28, true)} ${pad(m.invocations, 6)} ${pad(m.cold_starts, 5)} ${pad(m.max_memory_used_mb, 7)} ${pad(m.peak_heap_used_mb, 8)} ${pad(m.peak_array_buffers_mb, 7)} ${pad(m.busy_s, 8)}`);
+      }
+    }
+    console.log(`  workers' RSS summed at its peak: ${withLambdas.map((s) => `${s.name} ${s.resources?.peak_rss_workers_sum_mb ?? '-'} MB`).join(', ')}`);
   }
   console.log('');
   for (const raw of e2e.filter((s) => s.name.startsWith('dynamodb-raw'))) {
@@ -842,8 +992,10 @@ async function main(): Promise<void> {
     console.log('starting the local stack (tsx bin/local.ts)…');
     const logFile = path.join(DATA_DIR, `stack-${args.rows}-${args.dynamodb}.log`);
     console.log(args.dynamodb === 'memory' ? '  (DynamoDB Local in memory: bench/local-stack-memory.ts)' : '  (as a user runs it: DynamoDB Local persisted under the data folder)');
-    const stack = await startStack(logFile, args.dynamodb);
+    if (args.isolation === 'process') console.log('  (handlers in worker processes, like Lambda environments: LOCAL_LAMBDA_ISOLATION=process)');
+    const stack = await startStack(logFile, args.dynamodb, args.isolation);
     results.dynamodb_local_mode = args.dynamodb;
+    results.lambda_isolation = args.isolation;
     results.e2e = e2e;
     results.stack_log = path.relative(ROOT, logFile);
     const cleanup = () => {
