@@ -55,6 +55,8 @@ interface Measure {
   status: string;
   error?: string;
   seconds: number;
+  /** CPU seconds (user + system) of the measured work: less sensitive to a busy machine than `seconds`. */
+  cpu_s: number;
   peak_rss_mb: number;
   peak_heap_mb: number;
   /** RSS and heap when the measured work started (the `export` process has the seeded store). */
@@ -135,12 +137,18 @@ function sampler() {
   };
   const timer = setInterval(sample, 20);
   const start = process.memoryUsage();
+  const cpu = process.cpuUsage();
   return {
     start: { rss_mb: mb(start.rss), heap_mb: mb(start.heapUsed) },
     stop: () => {
       sample();
       clearInterval(timer);
-      return { peak_rss_mb: Math.max(mb(rss), Math.round(process.resourceUsage().maxRSS / 1024)), peak_heap_mb: mb(heap) };
+      const used = process.cpuUsage(cpu);
+      return {
+        cpu_s: round((used.user + used.system) / 1e6, 1),
+        peak_rss_mb: Math.max(mb(rss), Math.round(process.resourceUsage().maxRSS / 1024)),
+        peak_heap_mb: mb(heap),
+      };
     },
   };
 }
@@ -263,7 +271,7 @@ async function main(): Promise<void> {
       if (measure === 'render' && result.status === 'COMPLETED') result.pages = pdfPages(pdfFile(args.rows));
       results.push({ ...result, run, load_before: loadBefore });
       console.log(
-        `${measure} #${run}: ${result.status}${result.error ? ` (${result.error})` : ''} in ${result.seconds} s; peak RSS ${result.peak_rss_mb} MB (at start ${result.start_rss_mb} MB), peak heap ${result.peak_heap_mb} MB` +
+        `${measure} #${run}: ${result.status}${result.error ? ` (${result.error})` : ''} in ${result.seconds} s (${result.cpu_s} s CPU); peak RSS ${result.peak_rss_mb} MB (at start ${result.start_rss_mb} MB), peak heap ${result.peak_heap_mb} MB` +
           `${result.pages !== undefined ? `; ${result.pages} pages` : ''}${result.bytes !== undefined ? `; ${(result.bytes / 1048576).toFixed(1)} MB` : ''}  [${loadBefore}]`,
       );
     }
