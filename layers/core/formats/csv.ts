@@ -186,7 +186,7 @@ class CsvSplitter {
     // A quoted cell's text is at least half its raw length (every quote inside is doubled).
     const atLeast = quoted ? (carry.length - 2) / 2 : carry.length;
     if (atLeast > maxCell) {
-      throw cellTooLong(maxCell, `row ${this.row + 1}, column ${this.column()}`, quoted ? ' (or a quote opened there is never closed)' : '');
+      throw cellTooLong(maxCell, `row ${this.row + 1}, column ${this.column()}`, undefined, quoted ? ' (or a quote opened there is never closed)' : '');
     }
     if (this.recordChars + atLeast > MAX_ROW_CHARS) throw this.rowTooLong();
     this.carry = carry;
@@ -197,7 +197,7 @@ class CsvSplitter {
   /** Adds a finished cell to the record, checking the cell, column and row length limits. */
   private cell(value: string): void {
     const { maxCellChars, maxColumns } = this.limits;
-    if (value.length > maxCellChars) throw cellTooLong(maxCellChars, `row ${this.row + 1}, column ${this.column()}`);
+    if (value.length > maxCellChars) throw cellTooLong(maxCellChars, `row ${this.row + 1}, column ${this.column()}`, value.length);
     if (this.cells.length >= maxColumns) {
       // Empty cells past the limit (a row of trailing delimiters) are dropped; a value is refused.
       if (value !== '') throw tooManyColumns(maxColumns, this.row + 1, this.column());

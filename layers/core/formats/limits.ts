@@ -63,9 +63,13 @@ export function tooManyColumns(limit: number, row: number, column: number): TooM
   return new TooManyColumnsError(`row ${row} has a value in column ${column}, beyond the ${limit} columns an import reads`, limit);
 }
 
-/** `cell_too_long`: `where` names the cell ("row 2, column 3" or "cell C2"). */
-export function cellTooLong(limit: number, where: string, hint = ''): CellTooLongError {
-  return new CellTooLongError(`${where} holds more than ${limit} characters, the most a cell may hold${hint}`, limit);
+/**
+ * `cell_too_long`: `where` names the cell ("row 2, column 3" or "cell C2"), `length` is its length
+ * when it was read whole (a long one fails before, as "more than" the limit).
+ */
+export function cellTooLong(limit: number, where: string, length?: number, hint = ''): CellTooLongError {
+  const size = length === undefined ? `more than ${limit}` : String(length);
+  return new CellTooLongError(`${where} holds ${size} characters; a cell may hold at most ${limit}${hint}`, limit);
 }
 
 /** `xlsx_too_large`: the workbook inflates to more than the limit. */
