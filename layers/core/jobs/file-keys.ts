@@ -8,7 +8,10 @@ export const fileKeys = {
   /** Intermediate files of a running job (manifest, chunk results, export parts). */
   work: (org: string, jobId: string) => `work/${org}/${jobId}/`,
   manifest: (org: string, jobId: string) => `work/${org}/${jobId}/manifest.json`,
-  chunkResult: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.json`,
+  /** What a chunk's commit writes, fixed at validation: JSON lines, one per new or changed row. */
+  chunkWrites: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.writes.ndjson`,
+  /** Related records a chunk's commit creates first (a lookup's `create` policy). */
+  chunkRelated: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.related.json`,
   chunkSummary: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/chunks/${chunk}.summary.json`,
   /** A chunk's data rows, normalized to JSON lines `[row, cells]` by the prepare step. */
   chunkRows: (org: string, jobId: string, chunk: number) => `work/${org}/${jobId}/rows/${chunk}.ndjson`,

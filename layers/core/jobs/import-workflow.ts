@@ -2,7 +2,7 @@ import { FileFormatError } from '../errors';
 import type { ModelDefinition, StoredRecord } from '../model/types';
 import { getResourceForModel } from '../resources/registry';
 import type { HeaderMapping, Resource } from '../resources/types';
-import { validateRows, type ImportRow, type ValidatedRow } from '../resources/validate-rows';
+import { validateRows, type ImportRow, type RelatedRecord } from '../resources/validate-rows';
 import type { WorkflowInput } from '../ports';
 import type { DataJob, JobTotals, JobWarning, ResultLog, RowError } from './data-job';
 import type { JobDeps } from './deps';
@@ -11,6 +11,7 @@ import { fileKeys } from './file-keys';
 import { ChunkRowsWriter, readChunkRows } from './chunk-rows';
 import { jobInputFormat, readInput } from './import-format';
 import { findDuplicatesAcrossChunks, loadInOrder, type StoredClaim } from './import-workflow-duplicates';
+import { JsonLinesWriter, readJsonLines } from './import-workflow-lines';
 import { readJson, writeJson } from './json-files';
 import { FirstItems } from './sorted-streams';
 
@@ -55,10 +56,15 @@ export interface ChunkSummary {
   readonly errors: RowError[];
 }
 
-/** What a chunk's commit writes: related records to create first, then the rows. */
-export interface ChunkResult {
-  readonly valid: ValidatedRow[];
-  readonly related: Array<{ readonly model: string; readonly record: StoredRecord }>;
+/**
+ * One row a chunk's commit writes, a line of the chunk's writes file (`fileKeys.chunkWrites`).
+ * Related records to create first are in a file of their own (`fileKeys.chunkRelated`).
+ */
+export interface ChunkWrite {
+  readonly row: number;
+  readonly record: StoredRecord;
+  /** The stored record an update replaces (its unique values may need releasing). */
+  readonly previous?: StoredRecord;
 }
 
 /**
@@ -174,7 +180,9 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     sourceFormat: jobInputFormat(job),
     dryRun: job.input_params.dry_run ?? false,
   };
-  const result: ChunkResult = { valid: [], related: [] };
+  // New and changed rows stream out as they are validated: memory holds one batch of them.
+  const writes = new JsonLinesWriter(deps.files, fileKeys.chunkWrites(job.organization, job.job_id, input.chunk));
+  const related: RelatedRecord[] = [];
   const relatedSeen = new Set<string>();
   const errors: RowError[] = [];
   const summary = { rows: 0, newRows: [] as number[], updatedRows: [] as number[], skippedRows: [] as number[], errorRows: [] as number[], errorCount: 0, errors: [] as RowError[] };
@@ -183,15 +191,15 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     const validated = await validateRows(context, batch);
     summary.rows += batch.filter((row) => row.cells.some((cell) => cell.trim() !== '')).length;
     for (const row of validated.valid) {
-      result.valid.push(row);
+      if (row.action !== 'skip') await writes.write({ row: row.row, record: row.record, ...(row.previous ? { previous: row.previous } : {}) } satisfies ChunkWrite);
       const rows = row.action === 'new' ? summary.newRows : row.action === 'update' ? summary.updatedRows : summary.skippedRows;
       rows.push(row.row);
     }
-    for (const related of validated.related) {
-      const key = `${related.model}/${related.record.id}`;
+    for (const created of validated.related) {
+      const key = `${created.model}/${created.record.id}`;
       if (relatedSeen.has(key)) continue;
       relatedSeen.add(key);
-      result.related.push(related);
+      related.push(created);
     }
     errors.push(...validated.errors);
     summary.errorRows.push(...new Set(validated.errors.map((e) => e.row)));
@@ -199,16 +207,22 @@ export async function validateImportChunk(deps: WorkflowDeps, input: ChunkInput)
     summary.errors.push(...validated.errors.slice(0, INLINE_ROW_ERRORS_CAP - summary.errors.length));
     for (const claim of validated.claims) claims.push([claim.field, claim.value, claim.row]);
   };
-  let batch: ImportRow[] = [];
-  for await (const row of readChunkRows(deps.files, job, range.index)) {
-    batch.push(row);
-    if (batch.length >= deps.settings.validateBatchRows) {
-      await flush(batch);
-      batch = [];
+  try {
+    let batch: ImportRow[] = [];
+    for await (const row of readChunkRows(deps.files, job, range.index)) {
+      batch.push(row);
+      if (batch.length >= deps.settings.validateBatchRows) {
+        await flush(batch);
+        batch = [];
+      }
     }
+    if (batch.length > 0) await flush(batch);
+    await writes.close();
+  } catch (error) {
+    await writes.abort(error);
+    throw error;
   }
-  if (batch.length > 0) await flush(batch);
-  await writeJson(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk), result);
+  await writeJson(deps.files, fileKeys.chunkRelated(job.organization, job.job_id, input.chunk), related);
   await writeJson(deps.files, fileKeys.chunkErrors(job.organization, job.job_id, input.chunk), errors);
   // Row order is what the Decide step's single pass relies on (stable: a row's claims keep theirs).
   claims.sort((a, b) => a[2] - b[2]);
@@ -278,19 +292,29 @@ export async function commitImportChunk(deps: WorkflowDeps, input: ChunkInput): 
   const rejected = decision.duplicateChunks.includes(input.chunk)
     ? new Set((await readJson<RowError[]>(deps.files, fileKeys.chunkDuplicates(job.organization, job.job_id, input.chunk))).map((e) => e.row))
     : new Set<number>();
-  const result = await readJson<ChunkResult>(deps.files, fileKeys.chunkResult(job.organization, job.job_id, input.chunk));
+  const related = await readJson<RelatedRecord[]>(deps.files, fileKeys.chunkRelated(job.organization, job.job_id, input.chunk));
   const byModel = new Map<string, StoredRecord[]>();
-  for (const { model: plural, record } of result.related) byModel.set(plural, [...(byModel.get(plural) ?? []), record]);
+  for (const { model: plural, record } of related) byModel.set(plural, [...(byModel.get(plural) ?? []), record]);
   for (const [plural, records] of byModel) {
     await writeInBatches(deps, job, deps.models.require(plural), records.map((record) => ({ record })));
   }
-  const rows = result.valid.filter((row) => row.action !== 'skip' && !rejected.has(row.row));
-  const writes = rows.map((row) => ({ record: row.record, previous: row.previous }));
-  for (let i = 0; i < writes.length; i += COMMIT_BATCH_ROWS) {
+  // The rows come off the writes file one batch at a time: memory holds its bytes and one batch.
+  let batch: Array<{ record: StoredRecord; previous?: StoredRecord }> = [];
+  let batches = 0;
+  const writeBatch = async (): Promise<boolean> => {
     // A cancel takes effect between batches: nothing more is written once it has answered.
-    if (i > 0 && !(await runningJob(deps, input))) return;
-    await writeInBatches(deps, job, model, writes.slice(i, i + COMMIT_BATCH_ROWS));
+    if (batches > 0 && !(await runningJob(deps, input))) return false;
+    await writeInBatches(deps, job, model, batch);
+    batches += 1;
+    batch = [];
+    return true;
+  };
+  for await (const write of readJsonLines<ChunkWrite>(deps.files, fileKeys.chunkWrites(job.organization, job.job_id, input.chunk))) {
+    if (rejected.has(write.row)) continue;
+    batch.push({ record: write.record, previous: write.previous });
+    if (batch.length === COMMIT_BATCH_ROWS && !(await writeBatch())) return;
   }
+  if (batch.length > 0) await writeBatch();
 }
 
 /**
