@@ -27,6 +27,8 @@ export interface DataioApp {
  * the tests and the local stack all synthesize the same templates. Settings read from context:
  * `dataio:importChunkRows`, `dataio:exportSegments`, `dataio:mapMaxConcurrency`, `dataio:chunkMaxConcurrency`,
  * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:logRetentionDays`,
+ * `dataio:jobTtlDays`, `dataio:exportRetentionDays`, `dataio:importRetentionDays`, `dataio:alarmEmail`,
+ * `dataio:metricsNamespace`, `dataio:stuckJobRunningMinutes` (see docs/operations.md),
  * and for an identity provider `dataio:jwksUrl`, `dataio:jwtUserClaim`, `dataio:jwtOrgClaim`,
  * `dataio:jwtPermsClaim` (see docs/security.md).
  */
@@ -37,7 +39,11 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
   });
   cdk.Tags.of(app).add('project', 'dataio');
 
-  const storage = new StorageStack(app, 'DataioStorage');
+  const storage = new StorageStack(app, 'DataioStorage', {
+    jobTtlDays: numberContext(app, 'dataio:jobTtlDays'),
+    exportRetentionDays: numberContext(app, 'dataio:exportRetentionDays'),
+    importRetentionDays: numberContext(app, 'dataio:importRetentionDays'),
+  });
   const service = new ServiceStack(app, 'DataioService', {
     jobsTable: storage.jobsTable,
     recordsTable: storage.recordsTable,
@@ -52,6 +58,10 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
     jwtAudience: stringContext(app, 'dataio:jwtAudience'),
     downloadUrlTtlSeconds: numberContext(app, 'dataio:downloadUrlTtlSeconds'),
     logRetention: retentionContext(app, 'dataio:logRetentionDays'),
+    jobTtlDays: storage.jobTtlDays,
+    alarmEmail: stringContext(app, 'dataio:alarmEmail'),
+    metricsNamespace: stringContext(app, 'dataio:metricsNamespace'),
+    stuckJobRunningTimeout: minutesContext(app, 'dataio:stuckJobRunningMinutes'),
   });
 
   return { app, storage, service };
@@ -82,6 +92,11 @@ function numberContext(app: cdk.App, key: string): number | undefined {
   const value = typeof raw === 'number' ? raw : Number(raw);
   if (!Number.isFinite(value)) throw new Error(`Context ${key} must be a number, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+function minutesContext(app: cdk.App, key: string): cdk.Duration | undefined {
+  const minutes = numberContext(app, key);
+  return minutes === undefined ? undefined : cdk.Duration.minutes(minutes);
 }
 
 function stringContext(app: cdk.App, key: string): string | undefined {

@@ -5,10 +5,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DataioApi } from './constructs/dataio-api';
+import { DataioMonitoring } from './constructs/dataio-monitoring';
 import type { DataioIdentity } from './constructs/dataio-identity';
 import { ExportWorkflow } from './constructs/export-workflow';
 import { ImportWorkflow } from './constructs/import-workflow';
-import { WorkflowFunction } from './constructs/workflow-function';
+import { StuckJobSweeper } from './constructs/stuck-job-sweeper';
+import { WorkflowFunction, assertPositiveInteger } from './constructs/workflow-function';
 
 export interface ServiceStackProps extends cdk.StackProps {
   /** DataJob table from the StorageStack. */
@@ -85,6 +87,36 @@ export interface ServiceStackProps extends cdk.StackProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Days a DataJob item lives after its creation (`StorageStack.jobTtlDays`).
+   * @default 90
+   */
+  readonly jobTtlDays?: number;
+
+  /**
+   * Email address notified of alarms (it must confirm the SNS subscription).
+   * @default - none; subscribe to the `AlarmTopicArn` output
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * CloudWatch namespace of the business metrics; give each deployment in one account its own.
+   * @default 'Dataio'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * How long a job may stay RUNNING before the sweeper fails it with `stuck_timeout`.
+   * @default Duration.hours(6)
+   */
+  readonly stuckJobRunningTimeout?: cdk.Duration;
+
+  /**
+   * How long a job may wait PENDING or QUEUED before the sweeper fails it.
+   * @default Duration.hours(1)
+   */
+  readonly stuckJobQueuedTimeout?: cdk.Duration;
 }
 
 /**
@@ -97,6 +129,10 @@ export class ServiceStack extends cdk.Stack {
   public readonly api: DataioApi;
   /** Shared by both workflows' failure branches. */
   public readonly jobFailFunction: WorkflowFunction;
+  /** Fails jobs stuck past their limit, every few minutes. */
+  public readonly stuckJobSweeper: StuckJobSweeper;
+  /** Dashboard, alarms and the alarm topic. */
+  public readonly monitoring: DataioMonitoring;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, {
@@ -139,6 +175,41 @@ export class ServiceStack extends cdk.Stack {
       logRetention: props.logRetention,
     });
 
+    // Only the functions that create jobs set their expiry.
+    const jobTtlDays = props.jobTtlDays ?? 90;
+    assertPositiveInteger('jobTtlDays', jobTtlDays);
+    for (const fn of [this.api.functions.createImport, this.api.functions.createExport]) fn.addEnvironment('JOB_TTL_DAYS', String(jobTtlDays));
+
+    const stateMachines = [this.importWorkflow.stateMachine, this.exportWorkflow.stateMachine];
+    this.stuckJobSweeper = new StuckJobSweeper(this, 'StuckJobSweeper', {
+      jobsTable: props.jobsTable,
+      filesBucket: props.filesBucket,
+      stateMachines,
+      runningTimeout: props.stuckJobRunningTimeout,
+      queuedTimeout: props.stuckJobQueuedTimeout,
+      logRetention: props.logRetention,
+    });
+    this.monitoring = new DataioMonitoring(this, 'Monitoring', {
+      stateMachines: { Import: this.importWorkflow.stateMachine, Export: this.exportWorkflow.stateMachine },
+      functions: {
+        ...labelled('Api', this.api.functions),
+        ...labelled('Import', this.importWorkflow.functions),
+        ...labelled('Export', this.exportWorkflow.functions),
+        JobFail: this.jobFailFunction,
+        StuckJobSweeper: this.stuckJobSweeper.function,
+      },
+      chunkFunctions: {
+        ValidateChunk: this.importWorkflow.functions.validateChunk,
+        CommitChunk: this.importWorkflow.functions.commitChunk,
+        ExportSegment: this.exportWorkflow.functions.exportSegment,
+      },
+      tables: { Jobs: props.jobsTable, Records: props.recordsTable },
+      api: this.api.api,
+      metricsNamespace: props.metricsNamespace,
+      alarmEmail: props.alarmEmail,
+      sweepInterval: this.stuckJobSweeper.interval,
+    });
+
     new cdk.CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the dataio REST API (paths start with /api/v1)',
       value: this.api.api.url,
@@ -146,4 +217,9 @@ export class ServiceStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'ImportStateMachineArn', { value: this.importWorkflow.stateMachine.stateMachineArn });
     new cdk.CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });
   }
+}
+
+/** `{ getJob: fn }` → `{ ApiGetJob: fn }`: readable alarm names. */
+function labelled<T extends object>(prefix: string, functions: T): Record<string, T[keyof T]> {
+  return Object.fromEntries((Object.entries(functions) as Array<[string, T[keyof T]]>).map(([name, fn]) => [`${prefix}${name.charAt(0).toUpperCase()}${name.slice(1)}`, fn]));
 }

@@ -3,8 +3,50 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { OPEN_JOBS_INDEX } from '../layers/aws/dynamodb-job-repository';
 
-export type StorageStackProps = cdk.StackProps;
+/** How long DataJobs and their files are kept. */
+export interface StorageStackProps extends cdk.StackProps {
+  /**
+   * Days a DataJob item lives after its creation (the `ttl` its writers set; DynamoDB deletes it
+   * within a few days after). The ServiceStack gives it to the functions that create jobs.
+   * @default 90
+   */
+  readonly jobTtlDays?: number;
+
+  /**
+   * Days an export's output file is kept (`exports/`). At most `jobTtlDays`: a job that is still
+   * listed should still be able to hand out its file.
+   * @default jobTtlDays
+   */
+  readonly exportRetentionDays?: number;
+
+  /**
+   * Days an import's files are kept (`imports/`: the uploaded input and the error report next to
+   * it). At most `jobTtlDays`.
+   * @default jobTtlDays
+   */
+  readonly importRetentionDays?: number;
+
+  /**
+   * Days a presigned upload that never became an import is kept (`uploads/`).
+   * @default 7
+   */
+  readonly uploadRetentionDays?: number;
+
+  /**
+   * Days the intermediate files of a cancelled or crashed job are kept (`work/`).
+   * @default 3
+   */
+  readonly workFileRetentionDays?: number;
+
+  /**
+   * Days a deleted or overwritten file's previous version is kept (the bucket is versioned).
+   * Work files and unused uploads keep theirs one day.
+   * @default 30
+   */
+  readonly noncurrentVersionRetentionDays?: number;
+}
 
 /**
  * The stateful half of dataio: everything here outlives a redeploy and is retained when the
@@ -23,13 +65,28 @@ export class StorageStack extends cdk.Stack {
   /** HS256 signing key for the API's bearer tokens. */
   public readonly jwtSecret: secretsmanager.Secret;
 
-  constructor(scope: Construct, id: string, props?: StorageStackProps) {
+  /** Days a DataJob item lives, for the functions that create jobs. */
+  public readonly jobTtlDays: number;
+
+  constructor(scope: Construct, id: string, props: StorageStackProps = {}) {
     super(scope, id, {
       description: 'dataio stateful resources: DynamoDB tables, files bucket, JWT secret',
       ...props,
     });
+    const retention = retentionDays(props);
+    this.jobTtlDays = retention.jobTtlDays;
 
     this.jobsTable = newTable(this, 'JobsTable');
+    // Sparse: only open jobs carry the keys, so the stuck-job sweeper reads the jobs in flight
+    // and never the finished ones. Status changes are rare next to row writes: three partition
+    // key values do not make a hot partition.
+    this.jobsTable.addGlobalSecondaryIndex({
+      indexName: OPEN_JOBS_INDEX.indexName,
+      partitionKey: { name: OPEN_JOBS_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: OPEN_JOBS_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...OPEN_JOBS_INDEX.nonKeyAttributes],
+    });
     this.recordsTable = newTable(this, 'RecordsTable');
 
     this.filesBucket = new s3.Bucket(this, 'FilesBucket', {
@@ -48,14 +105,32 @@ export class StorageStack extends cdk.Stack {
           maxAge: 3000,
         },
       ],
+      // Prefix filters, since every key starts with its purpose (see fileKeys). An expired object
+      // of this versioned bucket becomes a noncurrent version, which the noncurrent rules remove.
       lifecycleRules: [
         // Export assembly uses multipart uploads; a crashed one must not bill forever.
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: cdk.Duration.days(7) },
-        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: cdk.Duration.days(30) },
+        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: cdk.Duration.days(retention.noncurrentVersionRetentionDays) },
+        // Once the noncurrent version of an expired file is gone, its delete marker is too.
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
         // Intermediate files of a job that was cancelled or crashed before cleaning up.
-        { id: 'expire-work-files', prefix: 'work/', expiration: cdk.Duration.days(3) },
+        {
+          id: 'expire-work-files',
+          prefix: 'work/',
+          expiration: cdk.Duration.days(retention.workFileRetentionDays),
+          noncurrentVersionExpiration: cdk.Duration.days(1),
+        },
         // Presigned uploads that never became an import.
-        { id: 'expire-unused-uploads', prefix: 'uploads/', expiration: cdk.Duration.days(7) },
+        {
+          id: 'expire-unused-uploads',
+          prefix: 'uploads/',
+          expiration: cdk.Duration.days(retention.uploadRetentionDays),
+          noncurrentVersionExpiration: cdk.Duration.days(1),
+        },
+        // Export outputs.
+        { id: 'expire-export-outputs', prefix: 'exports/', expiration: cdk.Duration.days(retention.exportRetentionDays) },
+        // Import inputs and their error reports (`imports/<org>/<job>/input|errors/`).
+        { id: 'expire-import-files', prefix: 'imports/', expiration: cdk.Duration.days(retention.importRetentionDays) },
       ],
     });
 
@@ -65,6 +140,27 @@ export class StorageStack extends cdk.Stack {
       removalPolicy: cdk.RemovalPolicy.RETAIN,
     });
   }
+}
+
+/** The retention settings with their defaults, checked against each other at synth. */
+function retentionDays(props: StorageStackProps): Required<Omit<StorageStackProps, keyof cdk.StackProps>> {
+  const jobTtlDays = props.jobTtlDays ?? 90;
+  const days = {
+    jobTtlDays,
+    exportRetentionDays: props.exportRetentionDays ?? jobTtlDays,
+    importRetentionDays: props.importRetentionDays ?? jobTtlDays,
+    uploadRetentionDays: props.uploadRetentionDays ?? 7,
+    workFileRetentionDays: props.workFileRetentionDays ?? 3,
+    noncurrentVersionRetentionDays: props.noncurrentVersionRetentionDays ?? 30,
+  };
+  for (const [name, value] of Object.entries(days)) {
+    if (!cdk.Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a positive whole number of days, got ${value}`);
+  }
+  for (const name of ['exportRetentionDays', 'importRetentionDays'] as const) {
+    // Files kept longer than their job would belong to no listed job: paid for, never reachable.
+    if (days[name] > jobTtlDays) throw new Error(`${name} (${days[name]}) must not exceed jobTtlDays (${jobTtlDays}): the files would outlive the jobs that reference them`);
+  }
+  return days;
 }
 
 /** Single-table layout (`pk`/`sk`); items carrying an epoch-seconds `ttl` expire on their own. */

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobDeps } from '../../layers/core/jobs/deps';
 import { newUlid } from '../../layers/core/jobs/ids';
+import { MeteredJobRepository } from '../../layers/core/jobs/job-metrics';
 import { DynamoDbJobRepository } from '../../layers/aws/dynamodb-job-repository';
 import { DynamoDbRecordStore } from '../../layers/aws/dynamodb-record-store';
 import { S3FileStore } from '../../layers/aws/s3-file-store';
@@ -11,6 +12,8 @@ import { StepFunctionsWorkflowEngine } from '../../layers/aws/sfn-workflow-engin
 import { erpRegistry } from '../../layers/erp';
 import { readEnv, requireSetting, type Env } from './env';
 import { packagedFonts } from './fonts';
+import { LogTaggingJobRepository } from './log-tagging-job-repository';
+import { metricsRecorder, tracer } from './observability';
 
 /**
  * The composition root: adapters are built on first use and kept for the life of the Lambda
@@ -20,29 +23,37 @@ export function createDeps(env: Env = readEnv()): JobDeps {
   let dynamo: DynamoDBDocumentClient | undefined;
   let s3: S3Client | undefined;
   const documentClient = () =>
-    (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    (dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
       unmarshallOptions: { wrapNumbers: true },
     }));
   // Checksums only when required: S3-compatible local servers store streamed uploads with the
   // checksum framing otherwise; AWS accepts this setting as well.
   const s3Client = () =>
-    (s3 ??= new S3Client({
-      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3),
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }));
+    (s3 ??= tracer.captureAWSv3Client(
+      new S3Client({
+        forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3),
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    ));
   const lazy = <T>(build: () => T) => {
     let value: T | undefined;
     return () => (value ??= build());
   };
-  const jobs = lazy(() => new DynamoDbJobRepository({ client: documentClient(), tableName: requireSetting(env, 'JOBS_TABLE_NAME'), ttlDays: env.JOB_TTL_DAYS }));
+  // Metered where a job's status changes; tagging the log lines with the job it touches.
+  const jobs = lazy(
+    () =>
+      new LogTaggingJobRepository(
+        new MeteredJobRepository(new DynamoDbJobRepository({ client: documentClient(), tableName: requireSetting(env, 'JOBS_TABLE_NAME'), ttlDays: env.JOB_TTL_DAYS }), metricsRecorder),
+      ),
+  );
   const records = lazy(() => new DynamoDbRecordStore({ client: documentClient(), tableName: requireSetting(env, 'RECORDS_TABLE_NAME') }));
   const files = lazy(() => new S3FileStore({ client: s3Client(), bucket: requireSetting(env, 'FILES_BUCKET_NAME') }));
   const workflow = lazy(
     () =>
       new StepFunctionsWorkflowEngine({
-        client: new SFNClient({}),
+        client: tracer.captureAWSv3Client(new SFNClient({})),
         stateMachineArns: { import: env.IMPORT_STATE_MACHINE_ARN, export: env.EXPORT_STATE_MACHINE_ARN },
       }),
   );
@@ -61,6 +72,7 @@ export function createDeps(env: Env = readEnv()): JobDeps {
     },
     models: erpRegistry,
     fonts: packagedFonts,
+    metrics: metricsRecorder,
     settings: {
       importChunkRows: env.IMPORT_CHUNK_ROWS,
       validateBatchRows: 500,

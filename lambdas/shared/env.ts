@@ -37,6 +37,9 @@ export const envSchema = z.object({
 /** The validated environment. */
 export type Env = z.infer<typeof envSchema>;
 
+  /** The stuck-job sweeper fails a job RUNNING longer than this, or PENDING/QUEUED longer than the next. */
+  STUCK_RUNNING_MINUTES: positiveInt(360),
+  STUCK_QUEUED_MINUTES: positiveInt(60),
 let cached: Env | undefined;
 
 /** Reads and validates the environment (once). */

@@ -1,10 +1,12 @@
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { UnauthorizedError, ValidationError } from '../../layers/core/errors';
 import { errorToHttp } from './errors-to-http';
 import type { Principal } from './jwt';
-import { log } from './log';
+import { currentLogKeys, log, withLogScope, type LogKeys } from './log';
+import { annotateTrace, tracer } from './observability';
 
 /** What an HTTP handler receives once the wrapper has done the edge work. */
 export interface HttpRequest<TBody> {
@@ -25,13 +27,16 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
 
 /**
  * Wraps an endpoint: reads the caller from the authorizer context, validates a JSON body with
- * `schema` (when given), and turns the result or any error into a JSON response.
+ * `schema` (when given), and turns the result or any error into a JSON response. Every log line
+ * of the request carries `organization` and, when the path names them, `job_id` and `model`;
+ * the request is traced with X-Ray on AWS.
  */
 export function withHttp<TBody = undefined>(
   handler: (request: HttpRequest<TBody>) => Promise<HttpResponse>,
   schema?: z.ZodType<TBody>,
 ) {
   const base = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+    annotateTrace(currentLogKeys());
     const principal = principalOf(event);
     const body = schema ? schema.parse(parseJsonBody(event)) : (undefined as TBody);
     const result = await handler({
@@ -43,15 +48,29 @@ export function withHttp<TBody = undefined>(
     });
     return { statusCode: result.statusCode, headers: JSON_HEADERS, body: JSON.stringify(result.body) };
   };
-  return middy(base).use({
-    onError: async (request) => {
-      const { statusCode, body } = errorToHttp(request.error);
-      const logged = { path: request.event?.path, method: request.event?.httpMethod, status: statusCode, error: String(request.error) };
-      if (statusCode >= 500) log('error', 'request failed', { ...logged, stack: (request.error as Error)?.stack });
-      else log('info', 'request rejected', logged);
-      request.response = { statusCode, headers: JSON_HEADERS, body: JSON.stringify(body) };
-    },
-  });
+  const wrapped = middy(base)
+    // Responses (job lists, previews) can be large: keep them out of the trace.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use({
+      onError: async (request) => {
+        const { statusCode, body } = errorToHttp(request.error);
+        const logged = { path: request.event?.path, method: request.event?.httpMethod, status: statusCode };
+        if (statusCode >= 500) log('error', 'request failed', { ...logged, error: request.error });
+        else log('info', 'request rejected', { ...logged, error: String(request.error) });
+        request.response = { statusCode, headers: JSON_HEADERS, body: JSON.stringify(body) };
+      },
+    });
+  return withLogScope(wrapped, requestLogKeys);
+}
+
+/** What the request names before the handler runs: the caller's organization, a job, a model. */
+function requestLogKeys(event: APIGatewayProxyEvent): LogKeys {
+  const org = (event?.requestContext?.authorizer as Record<string, unknown> | null | undefined)?.org;
+  return {
+    organization: typeof org === 'string' ? org : undefined,
+    job_id: event?.pathParameters?.job_id,
+    model: event?.pathParameters?.model_plural,
+  };
 }
 
 /** The caller as the authorizer proved it; the API never runs a handler without one. */

@@ -27,6 +27,12 @@ export const HANDLER_METADATA_KEY = 'dataio:handler';
 export const DATAIO_RUNTIME = lambda.Runtime.NODEJS_22_X;
 const BUNDLE_TARGET = 'node20';
 
+/** Powertools service name of every function: the `service` key of log lines and metric dimension. */
+export const DATAIO_SERVICE_NAME = 'dataio';
+
+/** CloudWatch namespace of the business metrics, unless the monitoring construct sets another. */
+export const DEFAULT_METRICS_NAMESPACE = 'Dataio';
+
 /** How much of a table or bucket a function may touch. */
 export type DataAccess = 'read' | 'readwrite';
 
@@ -79,9 +85,11 @@ export interface DataioFunctionProps {
 }
 
 /**
- * A Node.js 20 / arm64 Lambda function with the project's defaults fixed once: X-Ray tracing,
- * its own log group, minified bundle with source maps and the AWS SDK left to the runtime.
- * Resources are wired with `bind*` methods that set the env var and grant access together.
+ * A Node.js 22 / arm64 Lambda function with the project's defaults fixed once: active X-Ray
+ * tracing, its own log group, Powertools' service name and metrics namespace, and one minified
+ * CommonJS bundle with source maps that holds the AWS SDK and Powertools too (their CommonJS
+ * builds: the versions tested are the versions deployed). Resources are wired with `bind*`
+ * methods that set the env var and grant access together.
  */
 export class DataioFunction extends nodejs.NodejsFunction {
   /** Repo-relative handler path, also stored as the `dataio:handler` Metadata. */
@@ -111,6 +119,8 @@ export class DataioFunction extends nodejs.NodejsFunction {
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: DATAIO_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
         ...props.environment,
       },
       bundling: {

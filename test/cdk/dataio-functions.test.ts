@@ -14,21 +14,27 @@ const WORKFLOW = [
   'job-fail',
 ].map((f) => `lambdas/workflow/${f}.ts`);
 
-const WORKFLOW_ENV = ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'RECORDS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_CHUNK_ROWS', 'EXPORT_SEGMENTS'];
+const OPS = ['lambdas/ops/sweep-stuck-jobs.ts'];
+
+/** Every function: Powertools' service name and metrics namespace. */
+const POWERTOOLS_ENV = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
+
+const WORKFLOW_ENV = ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'RECORDS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_CHUNK_ROWS', 'EXPORT_SEGMENTS'];
 
 /** The exact environment variable names each handler receives. */
 const EXPECTED_ENV: Record<string, string[]> = {
-  'lambdas/api/authorizer.ts': ['NODE_OPTIONS', 'JWT_SECRET_ARN', 'JWT_ISSUER', 'JWT_AUDIENCE'],
-  'lambdas/api/create-export.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN'],
-  'lambdas/api/create-import.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN', 'MAX_UPLOAD_BYTES'],
-  'lambdas/api/preview-export.ts': ['NODE_OPTIONS', 'RECORDS_TABLE_NAME'],
-  'lambdas/api/create-upload.ts': ['NODE_OPTIONS', 'FILES_BUCKET_NAME', 'UPLOAD_URL_TTL_SECONDS'],
-  'lambdas/api/cancel-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
-  'lambdas/api/get-job.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
-  'lambdas/api/list-jobs.ts': ['NODE_OPTIONS', 'JOBS_TABLE_NAME'],
-  'lambdas/api/list-reports.ts': ['NODE_OPTIONS'],
+  'lambdas/api/authorizer.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JWT_SECRET_ARN', 'JWT_ISSUER', 'JWT_AUDIENCE'],
+  'lambdas/api/create-export.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN', 'JOB_TTL_DAYS'],
+  'lambdas/api/create-import.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'IMPORT_STATE_MACHINE_ARN', 'EXPORT_STATE_MACHINE_ARN', 'MAX_UPLOAD_BYTES', 'JOB_TTL_DAYS'],
+  'lambdas/api/preview-export.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'RECORDS_TABLE_NAME'],
+  'lambdas/api/create-upload.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'FILES_BUCKET_NAME', 'UPLOAD_URL_TTL_SECONDS'],
+  'lambdas/api/cancel-job.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME'],
+  'lambdas/api/get-job.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
+  'lambdas/api/list-jobs.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME'],
+  'lambdas/api/list-reports.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV],
   ...Object.fromEntries(WORKFLOW.map((handler) => [handler, WORKFLOW_ENV])),
   'lambdas/workflow/export-assemble.ts': [...WORKFLOW_ENV, 'PDF_MAX_PAGES'],
+  'lambdas/ops/sweep-stuck-jobs.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'STUCK_RUNNING_MINUTES', 'STUCK_QUEUED_MINUTES'],
 };
 
 /** IAM actions granted to a handler's role, each with the JSON of the resources it applies to. */
@@ -62,7 +68,7 @@ describe('DataioFunction', () => {
   });
 
   it('builds one function per handler, each tagged with its dataio:handler Metadata', () => {
-    expect(Object.values(handlersByLogicalId(templates.service)).sort()).toEqual([...API, ...WORKFLOW].sort());
+    expect(Object.values(handlersByLogicalId(templates.service)).sort()).toEqual([...API, ...WORKFLOW, ...OPS].sort());
   });
 
   it('fixes runtime, architecture, tracing, own log group and source maps on every function', () => {
@@ -98,6 +104,7 @@ describe('DataioFunction', () => {
     for (const fn of functions) {
       const handler = fn.Metadata['dataio:handler'] as string;
       if (handler.startsWith('lambdas/api/')) expect(fn.Properties).toMatchObject({ Timeout: 29 });
+      else if (handler.startsWith('lambdas/ops/')) expect(fn.Properties).toMatchObject({ Timeout: 300, MemorySize: 512 });
       else if (handler === 'lambdas/workflow/export-assemble.ts') {
         expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1536, Environment: { Variables: expect.objectContaining({ PDF_MAX_PAGES: '5000' }) } });
       } else expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 1024 });

@@ -36,7 +36,7 @@ describe('the identity setting of the API', () => {
   it('defaults to HS256 tokens with the JWT secret, issuer dataio and audience dataio-api', () => {
     const { service: template } = synthDataio();
 
-    expect(environmentOf(template, AUTHORIZER)).toEqual({ NODE_OPTIONS: expect.any(String), JWT_SECRET_ARN: expect.anything(), JWT_ISSUER: 'dataio', JWT_AUDIENCE: 'dataio-api' });
+    expect(environmentOf(template, AUTHORIZER)).toEqual({ NODE_OPTIONS: expect.any(String), POWERTOOLS_SERVICE_NAME: 'dataio', POWERTOOLS_METRICS_NAMESPACE: 'Dataio', JWT_SECRET_ARN: expect.anything(), JWT_ISSUER: 'dataio', JWT_AUDIENCE: 'dataio-api' });
     expect(secretActions(template)).toContain('secretsmanager:GetSecretValue');
   });
 
@@ -49,7 +49,7 @@ describe('the identity setting of the API', () => {
     }));
     const env = environmentOf(template, AUTHORIZER);
 
-    expect(Object.keys(env).sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'JWT_ORG_CLAIM', 'JWT_PERMS_CLAIM', 'JWT_USER_CLAIM', 'NODE_OPTIONS']);
+    expect(Object.keys(env).sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL', 'JWT_ORG_CLAIM', 'JWT_PERMS_CLAIM', 'JWT_USER_CLAIM', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
     expect(env).toMatchObject({ JWT_AUDIENCE: 'client123', JWT_USER_CLAIM: 'sub', JWT_ORG_CLAIM: 'custom:org', JWT_PERMS_CLAIM: 'custom:perms' });
     expect(JSON.stringify(env.JWT_JWKS_URL)).toMatch(/https:\/\/cognito-idp\..*eu-west-1_AbCdEf123\/\.well-known\/jwks\.json/);
     expect(JSON.stringify(env.JWT_ISSUER)).toMatch(/https:\/\/cognito-idp\..*eu-west-1_AbCdEf123"/);
@@ -70,6 +70,8 @@ describe('the identity setting of the API', () => {
 
     expect(env).toEqual({
       NODE_OPTIONS: expect.any(String),
+      POWERTOOLS_SERVICE_NAME: 'dataio',
+      POWERTOOLS_METRICS_NAMESPACE: 'Dataio',
       JWT_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
       JWT_ISSUER: 'https://login.example.com/',
       JWT_AUDIENCE: 'dataio',

@@ -8,6 +8,16 @@ describe('StorageStack', () => {
     templates = synthDataio();
   });
 
+  const PK_SK = [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ];
+  // The jobs table also keys its open-jobs index (see test/cdk/retention.test.ts).
+  const ATTRIBUTES: Record<string, unknown[]> = {
+    JobsTable: [...PK_SK, { AttributeName: 'open_status', AttributeType: 'S' }, { AttributeName: 'open_since', AttributeType: 'S' }],
+    RecordsTable: PK_SK,
+  };
+
   it.each(['JobsTable', 'RecordsTable'])('%s is pk/sk on demand, with PITR, AWS-managed encryption, ttl and retained', (name) => {
     const tables = templates.storage.findResources('AWS::DynamoDB::Table');
     const [logicalId] = Object.keys(tables).filter((id) => id.startsWith(name));
@@ -19,10 +29,7 @@ describe('StorageStack', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
+      AttributeDefinitions: ATTRIBUTES[name],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
