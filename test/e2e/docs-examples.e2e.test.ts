@@ -13,7 +13,8 @@ import { compareOutput, extractExamples, runExamples, type SessionResult } from 
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 import { componentValidator } from '../support/openapi-ajv';
 
-jest.setTimeout(300_000);
+// Starting the stack takes minutes on a loaded 2-core machine; the examples about one more.
+jest.setTimeout(600_000);
 
 const DOC = join(__dirname, '..', '..', 'docs', 'api.md');
 const examples = extractExamples(readFileSync(DOC, 'utf8'));
@@ -27,7 +28,7 @@ describe('docs/api.md against the local stack', () => {
     for (const tool of ['curl', 'jq']) {
       if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`the docs examples need ${tool}: apt-get install -y ${tool}`);
     }
-    stack = await startLocalStackProcess();
+    stack = await startLocalStackProcess({ timeoutMs: 300_000 });
     workDir = mkdtempSync(join(tmpdir(), 'dataio-docs-'));
     const token = stack.token({ org: 'acme', user: 'alice', perms: ['*'] });
     session = await runExamples(examples, { cwd: workDir, env: { API: stack.apiUrl, TOKEN: token }, timeoutMs: 240_000 });
