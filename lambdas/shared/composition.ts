@@ -82,6 +82,13 @@ export function createDeps(env: Env = readEnv()): JobDeps {
       uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       pdfMaxPages: env.PDF_MAX_PAGES,
+      importLimits: {
+        maxRows: env.MAX_IMPORT_ROWS,
+        maxColumns: env.MAX_IMPORT_COLUMNS,
+        maxCellChars: env.MAX_IMPORT_CELL_CHARS,
+        maxXlsxInflatedBytes: env.MAX_XLSX_INFLATED_BYTES,
+        maxXlsxEntries: env.MAX_XLSX_ENTRIES,
+      },
     },
     now: () => new Date(),
     newId: () => newUlid(),

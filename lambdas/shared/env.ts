@@ -30,6 +30,12 @@ export const envSchema = z.object({
   UPLOAD_URL_TTL_SECONDS: positiveInt(DEFAULT_JOB_SETTINGS.uploadUrlTtlSeconds),
   MAX_UPLOAD_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.maxUploadBytes),
   PDF_MAX_PAGES: positiveInt(DEFAULT_JOB_SETTINGS.pdfMaxPages),
+  /** Import read limits (see `ReadLimits`); a file over one fails its job with the limit's code. */
+  MAX_IMPORT_ROWS: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxRows),
+  MAX_IMPORT_COLUMNS: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxColumns),
+  MAX_IMPORT_CELL_CHARS: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxCellChars),
+  MAX_XLSX_INFLATED_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxXlsxInflatedBytes),
+  MAX_XLSX_ENTRIES: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxXlsxEntries),
   JOB_TTL_DAYS: positiveInt(90),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
 });

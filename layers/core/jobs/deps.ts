@@ -1,5 +1,7 @@
 import type { ModelRegistry } from '../model/define-model';
 import type { FontSource } from '../formats/pdf/fonts';
+import { DEFAULT_READ_LIMITS } from '../formats/limits';
+import type { ReadLimits } from '../formats/types';
 import type { FileStore, JobRepository, MetricsRecorder, RecordStore, WorkflowEngine } from '../ports';
 
 /** Tunables of the job workflows, supplied by the composition root. */
@@ -20,6 +22,12 @@ export interface JobSettings {
   readonly maxUploadBytes: number;
   /** A PDF export fails with `report_too_large` rather than grow past this many pages (its memory bound). */
   readonly pdfMaxPages: number;
+  /**
+   * Bounds an import file is read within (rows, columns, cell length, XLSX inflated bytes and zip
+   * entries; its byte count is bounded by `maxUploadBytes`). A file over one fails its job with the
+   * limit's code (`too_many_rows`, ...) before anything is written.
+   */
+  readonly importLimits: Omit<ReadLimits, 'maxFileBytes'>;
 }
 
 /** Everything the job use cases need, as ports. Each use case takes only the part it uses. */
@@ -54,4 +62,11 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   // 50,000 demo products take 2,127 pages (about 270 MB peak); past the limit a runaway report
   // fails within seconds, its memory bounded by the flushed pages: see docs/reports.md.
   pdfMaxPages: 5000,
+  importLimits: {
+    maxRows: DEFAULT_READ_LIMITS.maxRows,
+    maxColumns: DEFAULT_READ_LIMITS.maxColumns,
+    maxCellChars: DEFAULT_READ_LIMITS.maxCellChars,
+    maxXlsxInflatedBytes: DEFAULT_READ_LIMITS.maxXlsxInflatedBytes,
+    maxXlsxEntries: DEFAULT_READ_LIMITS.maxXlsxEntries,
+  },
 };

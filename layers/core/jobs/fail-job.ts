@@ -54,6 +54,12 @@ export function describeError(error: CaughtError | undefined): { code: string; m
 function codeOf(errorType: string): string {
   const known: Record<string, string> = {
     FileFormatError: 'file_format',
+    // Read limits (see ReadLimits), one error name each so the code survives the Catch.
+    FileTooLargeError: 'file_too_large',
+    TooManyRowsError: 'too_many_rows',
+    TooManyColumnsError: 'too_many_columns',
+    CellTooLongError: 'cell_too_long',
+    XlsxTooLargeError: 'xlsx_too_large',
     ReportTooLargeError: 'report_too_large',
     ValidationError: 'validation_error',
     'States.Timeout': 'timeout',

@@ -46,12 +46,18 @@ export function readOptionsOf(params: JobInputParams): ReadOptions {
   };
 }
 
-/** The rows of the job's input file (header first), in its format and with its read options. */
-export async function* readInput(deps: Pick<JobDeps, 'files'>, job: DataJob): AsyncIterable<ImportRow> {
+/**
+ * The rows of the job's input file (header first), in its format, with its read options and within
+ * the import limits of the settings.
+ * @throws FileLimitError (e.g. `too_many_rows`) when the file is over a limit
+ */
+export async function* readInput(deps: Pick<JobDeps, 'files' | 'settings'>, job: DataJob): AsyncIterable<ImportRow> {
   if (!job.input_file) throw new FileFormatError(`job ${job.job_id} has no input file`);
   const stream: Readable = await deps.files.get(job.input_file.key);
+  // The upload limit was checked when the job was created; the object may have been replaced since.
+  const limits = { ...deps.settings.importLimits, maxFileBytes: deps.settings.maxUploadBytes };
   try {
-    yield* readRows(jobInputFormat(job), stream, readOptionsOf(job.input_params));
+    yield* readRows(jobInputFormat(job), stream, { ...readOptionsOf(job.input_params), limits });
   } finally {
     stream.destroy();
   }
