@@ -11,7 +11,7 @@ import { fileKeys } from './file-keys';
 import { ChunkRowsWriter, readChunkRows } from './chunk-rows';
 import { jobInputFormat, readInput } from './import-format';
 import { findDuplicatesAcrossChunks, loadInOrder, type StoredClaim } from './import-workflow-duplicates';
-import { JsonLinesWriter, readJsonLines } from './import-workflow-lines';
+import { JsonLinesWriter, readJsonLines } from './json-lines';
 import { readJson, writeJson } from './json-files';
 import { FirstItems } from './sorted-streams';
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FileInfo, FileStore } from '../../../layers/core/ports';
-import { JsonLinesWriter, readJsonLines } from '../../../layers/core/jobs/import-workflow-lines';
+import { JsonLinesWriter, readJsonLines } from '../../../layers/core/jobs/json-lines';
 import { InMemoryFileStore } from '../../support/in-memory-file-store';
 
 describe('JsonLinesWriter and readJsonLines', () => {
