@@ -17,6 +17,7 @@ import { parseExportQuery, recordOfSortKey, sortKeyOf, type ExportQuery, type So
 import { fileKeys } from './file-keys';
 import { compileFilter, scanOptions } from './filter-language';
 import { readJson, writeJson } from './json-files';
+import { JsonLinesWriter } from './json-lines';
 import { mergeSorted } from './sorted-streams';
 
 /** A segment task's input. */
@@ -24,11 +25,31 @@ export interface SegmentInput extends WorkflowInput {
   readonly segment: number;
 }
 
-/** What a segment wrote: its row count and the widest cell of each column (for XLSX widths). */
+/**
+ * What a segment wrote: its row count, the widest cell of each column (for XLSX widths) and, for
+ * an ordered export, how many sorted runs it spilled before its part.
+ */
 interface PartSummary {
   readonly rows: number;
   readonly widths: number[];
+  readonly runs?: number;
 }
+
+/**
+ * Memory bounds of ordered exports. A segment sorts at most `runRows` rows in memory and spills
+ * each full run to S3; Assemble merges at most `mergeFanIn` files at once (each an open
+ * download), merging runs in groups beforehand when there are more.
+ */
+export interface SortLimits {
+  readonly runRows: number;
+  readonly mergeFanIn: number;
+}
+
+/**
+ * 25,000 rendered rows are ~20 MB of heap; 32 downloads stay below the AWS SDK's 50 sockets a
+ * host, which a merge waiting on more streams than sockets would deadlock on.
+ */
+export const DEFAULT_SORT_LIMITS: SortLimits = { runRows: 25_000, mergeFanIn: 32 };
 
 type WorkflowDeps = Pick<JobDeps, 'jobs' | 'files' | 'records' | 'models' | 'settings' | 'now' | 'fonts'>;
 
@@ -55,15 +76,15 @@ export async function planExport(deps: WorkflowDeps, input: WorkflowInput): Prom
  *    whole filter selects, render each page with the model's resource (one batch of lookups per
  *    page).
  * 3. Without an ordering, stream the cells as JSON lines into the part as they come. With one,
- *    collect the segment's `[sortKey, cells]` lines, sort them and write them sorted, for Assemble
- *    to merge: the segment holds its share of the result (about 1/`exportSegments` of it) in
- *    memory, as rendered cells plus the ordering's values.
+ *    collect `[sortKey, cells]` lines, and each time `runRows` are collected sort them and spill
+ *    them as a sorted run; the last run is the part. Assemble merges the runs, so memory holds
+ *    one run whatever the row count.
  * 4. Record the row count and the widest cell of each column.
  *
  * A registered PDF report draws from records, not cells: its parts hold the records themselves
  * (sensitive fields removed), sorted the same way.
  */
-export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Promise<void> {
+export async function exportSegment(deps: WorkflowDeps, input: SegmentInput, limits: SortLimits = DEFAULT_SORT_LIMITS): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || job.status !== 'RUNNING') return;
   const model = deps.models.require(job.model);
@@ -79,6 +100,17 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
   };
   const widths = query.columns.map((column) => column.name.length);
   let rows = 0;
+  let runs = 0;
+  const byOrdering = (a: { record: StoredRecord }, b: { record: StoredRecord }) => query.compare(a.record, b.record);
+  const collect = async (entry: { record: StoredRecord; line: unknown }) => {
+    sorted.push(entry);
+    if (sorted.length < limits.runRows) return;
+    // A full run goes to its own file; the rows that come after it start the next one.
+    sorted.sort(byOrdering);
+    await writeLines(deps.files, fileKeys.exportRun(job.organization, job.job_id, input.segment, runs), sorted.map((e) => e.line));
+    runs += 1;
+    sorted.length = 0;
+  };
   try {
     for await (const page of deps.records.scan(job.organization, model, scanOptions(input.segment, deps.settings.exportSegments, filter))) {
       const selected = filter ? page.filter((record) => filter.matches(record)) : page;
@@ -86,7 +118,7 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
       if (asRecords) {
         for (const record of selected.map((r) => withoutSensitive(r, model))) {
           if (query.ordering.length === 0) await write(record);
-          else sorted.push({ record, line: record });
+          else await collect({ record, line: record });
         }
         rows += selected.length;
         continue;
@@ -97,12 +129,12 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
         if (query.ordering.length === 0) await write(cells);
         else {
           const key = sortKeyOf(selected[i]!, query.ordering);
-          sorted.push({ record: recordOfSortKey(key, query.ordering), line: [key, cells] });
+          await collect({ record: recordOfSortKey(key, query.ordering), line: [key, cells] });
         }
       }
       rows += rendered.length;
     }
-    sorted.sort((a, b) => query.compare(a.record, b.record));
+    sorted.sort(byOrdering);
     for (const entry of sorted) await write(entry.line);
     part.end();
   } catch (error) {
@@ -111,7 +143,7 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
     throw error;
   }
   await upload;
-  await writeJson(deps.files, fileKeys.exportPartSummary(job.organization, job.job_id, input.segment), { rows, widths } satisfies PartSummary);
+  await writeJson(deps.files, fileKeys.exportPartSummary(job.organization, job.job_id, input.segment), { rows, widths, ...(runs > 0 ? { runs } : {}) } satisfies PartSummary);
   await deps.jobs.addProgress(job.organization, job.job_id, { rows_processed: rows, chunks_done: 1 });
 }
 
@@ -120,14 +152,15 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput): Pr
  *
  * 1. Re-read the job; do nothing unless it is RUNNING.
  * 2. Stream every part's rows through the format's writer into one object (multipart upload):
- *    without an ordering part after part, in segment order; with one, a k-way merge of the sorted
- *    parts by the same comparator, holding one line per part. XLSX column widths come from the
+ *    without an ordering part after part, in segment order; with one, a k-way merge of every
+ *    segment's sorted runs by the same comparator, holding one line per run (runs beyond
+ *    `mergeFanIn` are first merged in groups into larger runs). XLSX column widths come from the
  *    widest cell any segment saw.
  *    PDF: the merged rows feed the generic report, or the merged records the job's report; the
  *    document is built in memory (bounded by `pdfMaxPages`) and stored in one piece.
  * 3. Move RUNNING → COMPLETED with the output file and the totals; remove the parts.
  */
-export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & { segments: number[] }): Promise<void> {
+export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & { segments: number[] }, limits: SortLimits = DEFAULT_SORT_LIMITS): Promise<void> {
   const job = await deps.jobs.get(input.org, input.job_id);
   if (!job || job.status !== 'RUNNING') return;
   const model = deps.models.require(job.model);
@@ -135,7 +168,8 @@ export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & 
   const columns = query.columns;
   const summaries = await Promise.all(input.segments.map((s) => readJson<PartSummary>(deps.files, fileKeys.exportPartSummary(job.organization, job.job_id, s))));
   const widths = columns.map((_, i) => Math.max(...summaries.map((s) => s.widths[i] ?? 0), columns[i]!.name.length));
-  const output = job.export_format === 'pdf' ? await pdfOutput(deps, job, model, query, input.segments, widths) : tableOutput(deps, job, query, input.segments, widths);
+  const parts: Parts = { files: deps.files, job, query, limits, segments: input.segments.map((segment, i) => ({ segment, runs: summaries[i]!.runs ?? 0 })) };
+  const output = job.export_format === 'pdf' ? await pdfOutput(deps, job, model, query, parts, widths) : tableOutput(job, query, parts, widths);
   const filename = exportFilename(job, deps.now(), output.extension);
   const key = fileKeys.exportOutput(job.organization, job.job_id, filename);
   const upload = deps.files.put(key, output.body, { contentType: output.contentType });
@@ -165,14 +199,14 @@ interface ExportOutput {
   write(): Promise<void>;
 }
 
-function tableOutput(deps: WorkflowDeps, job: DataJob, query: ExportQuery, segments: readonly number[], widths: number[]): ExportOutput {
+function tableOutput(job: DataJob, query: ExportQuery, parts: Parts, widths: number[]): ExportOutput {
   const writer = createTableWriter(job.export_format === 'xlsx' ? 'xlsx' : 'csv', query.columns, { widths, sheetName: job.model });
   return {
     body: writer.output,
     contentType: writer.contentType,
     extension: writer.extension,
     write: async () => {
-      for await (const cells of exportedRows(deps.files, job, segments, query)) await writer.writeRow(cells);
+      for await (const cells of exportedRows(parts)) await writer.writeRow(cells);
       await writer.end();
     },
   };
@@ -182,7 +216,7 @@ function tableOutput(deps: WorkflowDeps, job: DataJob, query: ExportQuery, segme
  * Builds the whole PDF first: pdf-lib needs every page before it can write the file. A report
  * past the page limit fails here, before anything is uploaded.
  */
-async function pdfOutput(deps: WorkflowDeps, job: DataJob, model: ModelDefinition, query: ExportQuery, segments: readonly number[], widths: number[]): Promise<ExportOutput> {
+async function pdfOutput(deps: WorkflowDeps, job: DataJob, model: ModelDefinition, query: ExportQuery, parts: Parts, widths: number[]): Promise<ExportOutput> {
   const fonts = await deps.fonts();
   const generatedAt = deps.now();
   const filterText = describeFilter(job.input_params.filters);
@@ -197,7 +231,7 @@ async function pdfOutput(deps: WorkflowDeps, job: DataJob, model: ModelDefinitio
         store: deps.records,
         registry: deps.models,
         segments: deps.settings.exportSegments,
-        records: exportedRecords(deps.files, job, segments, query),
+        records: exportedRecords(parts),
       })
     : await renderGenericReport({
         ...common,
@@ -209,7 +243,7 @@ async function pdfOutput(deps: WorkflowDeps, job: DataJob, model: ModelDefinitio
         ],
         columns: query.columns,
         widths,
-        rows: exportedRows(deps.files, job, segments, query),
+        rows: exportedRows(parts),
       });
   return { body: Readable.from([Buffer.from(bytes)]), contentType: PDF_CONTENT_TYPE, extension: 'pdf', write: async () => undefined };
 }
@@ -224,29 +258,86 @@ function withoutSensitive(record: StoredRecord, model: ModelDefinition): StoredR
   return { ...record, values };
 }
 
+/** Where an export's segments left their rows, for Assemble. */
+interface Parts {
+  readonly files: FileStore;
+  readonly job: DataJob;
+  readonly query: ExportQuery;
+  readonly limits: SortLimits;
+  /** Each segment with the number of sorted runs it spilled before its part. */
+  readonly segments: ReadonlyArray<{ readonly segment: number; readonly runs: number }>;
+}
+
 /** The records of a report's parts in export order. */
-async function* exportedRecords(files: FileStore, job: DataJob, segments: readonly number[], query: ExportQuery): AsyncGenerator<StoredRecord> {
-  const parts = segments.map((segment) => partLines(files, fileKeys.exportPart(job.organization, job.job_id, segment)) as AsyncGenerator<StoredRecord>);
+async function* exportedRecords(parts: Parts): AsyncGenerator<StoredRecord> {
+  const { files, job, query } = parts;
   if (query.ordering.length === 0) {
-    for (const part of parts) yield* part;
+    for (const { segment } of parts.segments) yield* partLines(files, fileKeys.exportPart(job.organization, job.job_id, segment)) as AsyncGenerator<StoredRecord>;
     return;
   }
-  yield* mergeSorted(parts, query.compare);
+  yield* (await mergeRuns(parts, (line) => line as StoredRecord)) as AsyncGenerator<StoredRecord>;
 }
 
 /** The rows of the parts in export order. */
-async function* exportedRows(files: FileStore, job: DataJob, segments: readonly number[], query: ExportQuery): AsyncGenerator<Cell[]> {
-  const parts = segments.map((segment) => partLines(files, fileKeys.exportPart(job.organization, job.job_id, segment)));
+async function* exportedRows(parts: Parts): AsyncGenerator<Cell[]> {
+  const { files, job, query } = parts;
   if (query.ordering.length === 0) {
-    for (const part of parts) for await (const line of part) yield line as Cell[];
+    for (const { segment } of parts.segments) for await (const line of partLines(files, fileKeys.exportPart(job.organization, job.job_id, segment))) yield line as Cell[];
     return;
   }
-  const sortedParts = parts.map((part) => withSortRecords(part as AsyncIterable<[SortKey, Cell[]]>, query));
-  for await (const row of mergeSorted(sortedParts, (a, b) => query.compare(a.record, b.record))) yield row.cells;
+  for await (const line of await mergeRuns(parts, (line) => recordOfSortKey((line as [SortKey, Cell[]])[0], query.ordering))) yield (line as [SortKey, Cell[]])[1];
 }
 
-async function* withSortRecords(lines: AsyncIterable<[SortKey, Cell[]]>, query: ExportQuery): AsyncGenerator<{ record: StoredRecord; cells: Cell[] }> {
-  for await (const [key, cells] of lines) yield { record: recordOfSortKey(key, query.ordering), cells };
+/**
+ * The lines of every sorted run of an ordered export, merged by the ordering. Sources go in
+ * segment order, each segment's spilled runs before its part: equal rows keep that order, as a
+ * stable sort of all rows in scan order would. With more sources than `mergeFanIn`, consecutive
+ * groups are merged into files first (as many passes as needed), which keeps that order too.
+ */
+async function mergeRuns(parts: Parts, recordOf: (line: unknown) => StoredRecord): Promise<AsyncGenerator<unknown>> {
+  const { files, job, query, limits } = parts;
+  const merge = (keys: readonly string[]) => {
+    const sources = keys.map((key) => withRecords(partLines(files, key), recordOf));
+    return (async function* () {
+      for await (const entry of mergeSorted(sources, (a, b) => query.compare(a.record, b.record))) yield entry.line;
+    })();
+  };
+  let keys = parts.segments.flatMap(({ segment, runs }) => [
+    ...Array.from({ length: runs }, (_, run) => fileKeys.exportRun(job.organization, job.job_id, segment, run)),
+    fileKeys.exportPart(job.organization, job.job_id, segment),
+  ]);
+  const fanIn = Math.max(2, limits.mergeFanIn);
+  for (let pass = 0; keys.length > fanIn; pass += 1) {
+    const merged: string[] = [];
+    for (let group = 0; group * fanIn < keys.length; group += 1) {
+      const members = keys.slice(group * fanIn, (group + 1) * fanIn);
+      if (members.length === 1) {
+        merged.push(members[0]!);
+        continue;
+      }
+      const key = fileKeys.exportMerge(job.organization, job.job_id, pass, group);
+      await writeLines(files, key, merge(members));
+      merged.push(key);
+    }
+    keys = merged;
+  }
+  return merge(keys);
+}
+
+async function* withRecords(lines: AsyncIterable<unknown>, recordOf: (line: unknown) => StoredRecord): AsyncGenerator<{ record: StoredRecord; line: unknown }> {
+  for await (const line of lines) yield { record: recordOf(line), line };
+}
+
+/** Writes lines to a file as they come. */
+async function writeLines(files: FileStore, key: string, lines: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+  const writer = new JsonLinesWriter(files, key);
+  try {
+    for await (const line of lines) await writer.write(line);
+    await writer.close();
+  } catch (error) {
+    await writer.abort(error);
+    throw error;
+  }
 }
 
 /** The JSON lines of a part, opened on first read and closed however reading ends. */

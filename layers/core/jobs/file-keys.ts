@@ -25,6 +25,10 @@ export const fileKeys = {
   decision: (org: string, jobId: string) => `work/${org}/${jobId}/decision.json`,
   exportPart: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.ndjson`,
   exportPartSummary: (org: string, jobId: string, segment: number) => `work/${org}/${jobId}/parts/${segment}.json`,
+  /** A sorted run an ordered export's segment spilled before its last one (which is its part). */
+  exportRun: (org: string, jobId: string, segment: number, run: number) => `work/${org}/${jobId}/parts/${segment}.run-${run}.ndjson`,
+  /** Sorted runs merged ahead of the final merge, so that merge reads a bounded number of files. */
+  exportMerge: (org: string, jobId: string, pass: number, group: number) => `work/${org}/${jobId}/parts/merge-${pass}-${group}.ndjson`,
   /**
    * A file the client PUTs straight to S3 with a presigned URL, before any job exists. The import
    * reads it in place; the upload id sits after the organization, so it cannot reach another one.
