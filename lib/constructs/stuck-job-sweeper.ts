@@ -2,6 +2,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -78,9 +79,13 @@ export class StuckJobSweeper extends Construct {
       },
     })
       .bindJobsTable(props.jobsTable, 'readwrite')
-      // Only the work files of the jobs it fails.
-      .bindFilesBucket(props.filesBucket, 'readwrite', 'work/*')
       .allowStoppingExecutions(...props.stateMachines);
+    // Removing a job's work files lists and deletes under work/: nothing else of the bucket.
+    this.function.addEnvironment('FILES_BUCKET_NAME', props.filesBucket.bucketName);
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.filesBucket.bucketArn], conditions: { StringLike: { 's3:prefix': 'work/*' } } }),
+    );
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.filesBucket.arnForObjects('work/*')] }));
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'dataio: sweep stuck jobs',
