@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
 
-const API = ['authorizer', 'create-export', 'preview-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job', 'list-reports'].map((f) => `lambdas/api/${f}.ts`);
+const API = ['authorizer', 'create-export', 'preview-export', 'create-import', 'create-upload', 'get-job', 'list-jobs', 'cancel-job', 'list-reports', 'openapi'].map((f) => `lambdas/api/${f}.ts`);
 const WORKFLOW = [
   'import-prepare',
   'import-validate-chunk',
@@ -32,6 +32,7 @@ const EXPECTED_ENV: Record<string, string[]> = {
   'lambdas/api/get-job.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'DOWNLOAD_URL_TTL_SECONDS'],
   'lambdas/api/list-jobs.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME'],
   'lambdas/api/list-reports.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV],
+  'lambdas/api/openapi.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV],
   ...Object.fromEntries(WORKFLOW.map((handler) => [handler, WORKFLOW_ENV])),
   'lambdas/workflow/export-assemble.ts': [...WORKFLOW_ENV, 'PDF_MAX_PAGES'],
   'lambdas/ops/sweep-stuck-jobs.ts': ['NODE_OPTIONS', ...POWERTOOLS_ENV, 'JOBS_TABLE_NAME', 'FILES_BUCKET_NAME', 'STUCK_RUNNING_MINUTES', 'STUCK_QUEUED_MINUTES'],
