@@ -61,7 +61,13 @@ export const resultLogSchema = z.object({
     skip_errors: z.boolean().optional(),
     committed: z.boolean().optional().describe('whether rows were written'),
   }),
-  error: z.object({ code: z.string(), message: z.string() }).optional().describe('why the job failed; only on FAILED jobs'),
+  error: z
+    .object({
+      code: z.string().describe('file_format, row_errors, workflow_start_failed, task_failed, timeout, internal_error, report_too_large, or an import limit: file_too_large, too_many_rows, too_many_columns, cell_too_long, xlsx_too_large'),
+      message: z.string(),
+    })
+    .optional()
+    .describe('why the job failed; only on FAILED jobs'),
   error_report: jobFileSchema
     .extend({ rows: z.number().int() })
     .optional()
