@@ -2,9 +2,7 @@ import { TextDecoder } from 'node:util';
 import { CellTooLongError, FileFormatError } from '../errors';
 import { cellTooLong } from './limits';
 import { decodeOoxmlEscapes, forEachAttribute, nameIs, XmlScanner, type XmlHandler } from './xml-scan';
-
-/** The message of every workbook that cannot be read, as the XLSX reader words it. */
-export const NOT_A_WORKBOOK = 'the file is not a readable XLSX workbook';
+import { NOT_A_WORKBOOK } from './zip-stream';
 
 /** Characters Excel holds in one cell; more means a crafted or corrupt file. */
 export const MAX_XLSX_CELL_CHARS = 32_767;
@@ -207,13 +205,12 @@ export class WorkbookParts {
 }
 
 /** Decodes a part's bytes (UTF-8, or UTF-16 with a BOM) and feeds them to a scanner. */
-export async function readPart(xml: AsyncIterable<Buffer>, handler: XmlHandler, after?: () => boolean): Promise<void> {
+export async function readPart(xml: AsyncIterable<Buffer>, handler: XmlHandler): Promise<void> {
   const scanner = new XmlScanner(handler);
   let decoder: TextDecoder | undefined;
   for await (const chunk of xml) {
     decoder ??= new TextDecoder(chunk[0] === 0xff && chunk[1] === 0xfe ? 'utf-16le' : chunk[0] === 0xfe && chunk[1] === 0xff ? 'utf-16be' : 'utf-8');
     scanner.write(decoder.decode(chunk, { stream: true }));
-    if (after?.()) return;
   }
   if (decoder) scanner.write(decoder.decode());
   scanner.end();

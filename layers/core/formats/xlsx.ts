@@ -7,8 +7,8 @@ import { spreadsheetNumberToText } from './cell-text';
 import { limitBytes, MAX_ROW_CHARS, resolveReadLimits, tooManyColumns, tooManyRows } from './limits';
 import type { ReadLimits, ReadOptions } from './types';
 import { XmlScanner, decodeOoxmlEscapes, nameIs, type XmlHandler } from './xml-scan';
-import { isDateFormat, MAX_XLSX_CELL_CHARS, NOT_A_WORKBOOK, textReadLimit, WorkbookParts, xlsxCellLimit, xlsxCellTooLong } from './xlsx-parts';
-import { inflate, InflateBudget, isSourceError, Spool, ZipStreamReader } from './zip-stream';
+import { isDateFormat, MAX_XLSX_CELL_CHARS, textReadLimit, WorkbookParts, xlsxCellLimit, xlsxCellTooLong } from './xlsx-parts';
+import { inflate, InflateBudget, isSourceError, NOT_A_WORKBOOK, Spool, ZipStreamReader } from './zip-stream';
 
 export { MAX_XLSX_CELL_CHARS };
 

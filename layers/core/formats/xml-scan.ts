@@ -1,4 +1,5 @@
 import { FileFormatError } from '../errors';
+import { NOT_A_WORKBOOK } from './zip-stream';
 
 /**
  * What an `XmlScanner` reports. Names come as positions in `text` (after any namespace prefix), so
@@ -114,7 +115,7 @@ export class XmlScanner {
 
   /** Checks that nothing is left unfinished at the end of the part. */
   end(): void {
-    if (this.carry.length > 0) throw new FileFormatError('the file is not a readable XLSX workbook: a part of it ends inside a tag');
+    if (this.carry.length > 0) throw new FileFormatError(`${NOT_A_WORKBOOK}: a part of it ends inside a tag`);
   }
 
   /** `<!--…-->`, `<![CDATA[…]]>` (handed on as text) or a refused `<!DOCTYPE`; the index of its last `>`, or -1. */
@@ -130,11 +131,11 @@ export class XmlScanner {
       return end + 2;
     }
     if (text.length - lt < 9) return -1;
-    throw new FileFormatError('the file is not a readable XLSX workbook: it declares a DTD, which workbooks never do');
+    throw new FileFormatError(`${NOT_A_WORKBOOK}: it declares a DTD, which workbooks never do`);
   }
 
   private keep(rest: string): void {
-    if (rest.length > MAX_MARKUP_CHARS) throw new FileFormatError(`the file is not a readable XLSX workbook: a tag longer than ${MAX_MARKUP_CHARS} characters`);
+    if (rest.length > MAX_MARKUP_CHARS) throw new FileFormatError(`${NOT_A_WORKBOOK}: a tag longer than ${MAX_MARKUP_CHARS} characters`);
     this.carry = rest;
   }
 }
@@ -142,16 +143,6 @@ export class XmlScanner {
 /** Whether `text[start…end)` is `name`. */
 export function nameIs(text: string, start: number, end: number, name: string): boolean {
   return end - start === name.length && text.startsWith(name, start);
-}
-
-/**
- * The attributes of the start tag `text[from…tagEnd)` (from just after its name), by local name
- * (a prefix such as `r:` is dropped), values decoded.
- */
-export function readAttributes(text: string, from: number, tagEnd: number): Map<string, string> {
-  const attributes = new Map<string, string>();
-  forEachAttribute(text, from, tagEnd, (name, value) => attributes.set(name, value));
-  return attributes;
 }
 
 /** Calls `each` with the local name and decoded value of every attribute of a start tag, in order. */

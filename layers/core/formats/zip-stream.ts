@@ -23,8 +23,8 @@ const FLAG_ENCRYPTED = 0x01;
 const FLAG_UTF8 = 0x800;
 const READ_BYTES = 64 * 1024;
 
-/** The message every unreadable zip fails with, for the caller to recognise. */
-export const NOT_A_ZIP = 'the file is not a readable XLSX workbook';
+/** The message every unreadable workbook fails with (followed by what is wrong, when known). */
+export const NOT_A_WORKBOOK = 'the file is not a readable XLSX workbook';
 
 /** One entry of a zip archive, as its local header describes it. */
 export interface ZipEntry {
@@ -159,14 +159,14 @@ export class ZipStreamReader {
   async next(): Promise<ZipEntry | undefined> {
     if (this.pending) await this.skip();
     const signature = await this.source.take(4);
-    if (signature.length === 0 && this.entries === 0) throw new FileFormatError(`${NOT_A_ZIP}: it is empty`);
+    if (signature.length === 0 && this.entries === 0) throw new FileFormatError(`${NOT_A_WORKBOOK}: it is empty`);
     if (signature.length < 4) {
-      if (this.entries === 0) throw new FileFormatError(`${NOT_A_ZIP}: it is too short`);
+      if (this.entries === 0) throw new FileFormatError(`${NOT_A_WORKBOOK}: it is too short`);
       throw unreadable('it ends before its central directory');
     }
     const kind = signature.readUInt32LE(0);
     if (kind === LOCAL_HEADER) return this.localEntry();
-    if (this.entries === 0) throw new FileFormatError(`${NOT_A_ZIP}: it is not a zip archive`);
+    if (this.entries === 0) throw new FileFormatError(`${NOT_A_WORKBOOK}: it is not a zip archive`);
     if (kind === CENTRAL_HEADER) {
       await this.centralDirectory();
       return undefined;
@@ -212,7 +212,7 @@ export class ZipStreamReader {
     const name = rest.toString(flags & FLAG_UTF8 ? 'utf8' : 'latin1', 0, nameLength).replace(/^\/+/, '');
     const zip64 = readZip64Sizes(rest.subarray(nameLength), size, compressedSize);
     if (zip64) ({ size, compressedSize } = zip64);
-    if (flags & FLAG_ENCRYPTED) throw new FileFormatError(`${NOT_A_ZIP}: it is encrypted (save it without a password)`);
+    if (flags & FLAG_ENCRYPTED) throw new FileFormatError(`${NOT_A_WORKBOOK}: it is encrypted (save it without a password)`);
     if (method !== STORED && method !== DEFLATED) throw unreadable(`its entry ${name} uses compression method ${method}; save it again from Excel`);
     const described = (flags & FLAG_DESCRIPTOR) !== 0;
     if (!described) this.budget.declare(size);
@@ -390,7 +390,7 @@ function readZip64Sizes(extra: Buffer, size: number, compressedSize: number): { 
 }
 
 function unreadable(detail: string, cause?: unknown): FileFormatError {
-  return new FileFormatError(`${NOT_A_ZIP}: ${detail}`, cause === undefined ? undefined : { cause });
+  return new FileFormatError(`${NOT_A_WORKBOOK}: ${detail}`, cause === undefined ? undefined : { cause });
 }
 
 function isZlibError(error: unknown): boolean {
