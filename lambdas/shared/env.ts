@@ -37,15 +37,15 @@ export const envSchema = z.object({
   MAX_XLSX_INFLATED_BYTES: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxXlsxInflatedBytes),
   MAX_XLSX_ENTRIES: positiveInt(DEFAULT_JOB_SETTINGS.importLimits.maxXlsxEntries),
   JOB_TTL_DAYS: positiveInt(90),
+  /** The stuck-job sweeper fails a job RUNNING longer than this, or PENDING/QUEUED longer than the next. */
+  STUCK_RUNNING_MINUTES: positiveInt(360),
+  STUCK_QUEUED_MINUTES: positiveInt(60),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
 });
 
 /** The validated environment. */
 export type Env = z.infer<typeof envSchema>;
 
-  /** The stuck-job sweeper fails a job RUNNING longer than this, or PENDING/QUEUED longer than the next. */
-  STUCK_RUNNING_MINUTES: positiveInt(360),
-  STUCK_QUEUED_MINUTES: positiveInt(60),
 let cached: Env | undefined;
 
 /** Reads and validates the environment (once). */
