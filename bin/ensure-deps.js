@@ -27,5 +27,14 @@ if (process.env.npm_lifecycle_event === 'pretest') {
     process.stderr.write('dataio: the tests need poppler-utils for PDF checks (Debian: apt-get install -y poppler-utils)\n');
     process.exit(1);
   }
+  // test/e2e/docs-examples runs docs/api.md's curl | jq examples as a reader would.
+  for (const [tool, probe] of [['curl', 'curl --version'], ['jq', 'jq --version']]) {
+    try {
+      execSync(probe, { stdio: 'ignore' });
+    } catch {
+      process.stderr.write(`dataio: the tests need ${tool} for the docs examples (Debian: apt-get install -y ${tool})\n`);
+      process.exit(1);
+    }
+  }
 }
 
