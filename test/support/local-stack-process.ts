@@ -31,7 +31,7 @@ export async function startLocalStackProcess(options: { timeoutMs?: number; env?
   });
   let output = '';
   const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local stack did not print READY within ${options.timeoutMs ?? 120000} ms:\n${output}`)), options.timeoutMs ?? 120000);
+    const timer = setTimeout(() => reject(new Error(`local stack did not print READY within ${options.timeoutMs ?? 300000} ms:\n${output}`)), options.timeoutMs ?? 300000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /^READY (\S+)$/m.exec(output);
