@@ -30,8 +30,7 @@ describe('security, end to end over HTTP on the local stack', () => {
   let globex: ApiClient;
 
   beforeAll(async () => {
-    // Generous: the seeded stack starts slowly on a busy machine.
-    stack = await startLocalStackProcess({ timeoutMs: 300_000 });
+    stack = await startLocalStackProcess();
     alice = new ApiClient(stack.apiUrl, stack.token({ org: 'acme', user: 'alice', perms: ['*'] }));
     carol = alice.withToken(stack.token({ org: 'acme', user: 'carol', perms: ['data-jobs:read', 'products:export'] }));
     globex = alice.withToken(stack.token({ org: 'globex', user: 'bob', perms: ['*'] }));
