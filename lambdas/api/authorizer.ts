@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { readEnv, type Env } from '../shared/env';
-import { JwksClient, TokenError, verifyJwt, type KeySource } from '../shared/jwt';
+import { JwksClient, TokenError, verifyJwt, type KeySource, type Principal } from '../shared/jwt';
 import { log } from '../shared/log';
 
 /** Reads a secret's value (Secrets Manager in AWS; replaced in tests). */
@@ -28,7 +28,7 @@ export function createAuthorizer(env: Env, options: { readSecret?: SecretReader;
   };
   return async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const match = /^Bearer\s+(\S+)$/i.exec(event.authorizationToken ?? '');
-    let principal;
+    let principal: Principal;
     try {
       if (!match) throw new TokenError('no bearer token');
       principal = await verifyJwt(match[1]!, await keySource(), verifyOptions);

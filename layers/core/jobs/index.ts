@@ -14,6 +14,7 @@ export * from './import-workflow';
 export * from './export-workflow';
 export * from './fail-job';
 export * from './cancel-job';
+export * from './job-scope';
 export * from './list-reports';
 export * from './job-metrics';
 export * from './sweep-stuck-jobs';
