@@ -148,11 +148,11 @@ export class ServiceStack extends cdk.Stack {
       exportSegments: props.exportSegments,
       logRetention: props.logRetention,
     };
-    // job-fail only reads records (e.g. to count what a failed import left behind).
+    // job-fail marks the job FAILED and removes its work/ files: no records, no other files.
     this.jobFailFunction = new WorkflowFunction(this, 'JobFailFunction', {
       ...data,
       entry: 'lambdas/workflow/job-fail.ts',
-      recordsAccess: 'read',
+      files: { deletePrefixes: ['work/'] },
     });
     const machine = { jobFailFunction: this.jobFailFunction, maxConcurrency: props.mapMaxConcurrency, chunkMaxConcurrency: props.chunkMaxConcurrency, logRetention: props.logRetention };
 

@@ -46,6 +46,12 @@ export interface StorageStackProps extends cdk.StackProps {
    * @default 30
    */
   readonly noncurrentVersionRetentionDays?: number;
+
+  /**
+   * Days the files bucket's server access logs are kept in the access log bucket.
+   * @default 365
+   */
+  readonly accessLogRetentionDays?: number;
 }
 
 /**
@@ -61,6 +67,9 @@ export class StorageStack extends cdk.Stack {
 
   /** Uploaded import files, chunk manifests, error reports and export outputs. */
   public readonly filesBucket: s3.Bucket;
+
+  /** Server access logs of the files bucket: who read or wrote which file, and when. */
+  public readonly accessLogsBucket: s3.Bucket;
 
   /** HS256 signing key for the API's bearer tokens. */
   public readonly jwtSecret: secretsmanager.Secret;
@@ -89,12 +98,30 @@ export class StorageStack extends cdk.Stack {
     });
     this.recordsTable = newTable(this, 'RecordsTable');
 
+    // S3 delivers server access logs only to an SSE-S3 bucket (not SSE-KMS), in the same region.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: cdk.Duration.days(retention.accessLogRetentionDays) }],
+    });
+    cdk.Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access log bucket itself: logging its own reads would log into itself; S3 writes to it as the logging service, and only administrators read it.',
+    });
+
+    // One versioned bucket for every file (see docs/security.md, Infrastructure): versioning
+    // keeps an overwritten or deleted input or output recoverable, and the lifecycle rules below
+    // bound what it costs: noncurrent versions expire, sooner for work files and unused uploads.
     this.filesBucket = new s3.Bucket(this, 'FilesBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       versioned: true,
       removalPolicy: cdk.RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'files/',
       // Browsers upload import files and download exports straight from S3 with presigned URLs.
       cors: [
         {
@@ -139,6 +166,11 @@ export class StorageStack extends cdk.Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: cdk.RemovalPolicy.RETAIN,
     });
+    cdk.Validations.of(this.jwtSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The HS256 key is shared with whoever issues dataio tokens: rotating it on a schedule would invalidate every token they hold without telling them. It is rotated by hand with the issuer (docs/security.md), and unused when an identity provider (JWKS) is configured.',
+    });
   }
 }
 
@@ -152,6 +184,7 @@ function retentionDays(props: StorageStackProps): Required<Omit<StorageStackProp
     uploadRetentionDays: props.uploadRetentionDays ?? 7,
     workFileRetentionDays: props.workFileRetentionDays ?? 3,
     noncurrentVersionRetentionDays: props.noncurrentVersionRetentionDays ?? 30,
+    accessLogRetentionDays: props.accessLogRetentionDays ?? 365,
   };
   for (const [name, value] of Object.entries(days)) {
     if (!cdk.Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a positive whole number of days, got ${value}`);
@@ -163,7 +196,10 @@ function retentionDays(props: StorageStackProps): Required<Omit<StorageStackProp
   return days;
 }
 
-/** Single-table layout (`pk`/`sk`); items carrying an epoch-seconds `ttl` expire on their own. */
+/**
+ * Single-table layout (`pk`/`sk`); items carrying an epoch-seconds `ttl` expire on their own.
+ * Encrypted (AWS-managed key), point-in-time recovery, deletion protection, retained.
+ */
 function newTable(scope: Construct, id: string): dynamodb.Table {
   return new dynamodb.Table(scope, id, {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -173,5 +209,7 @@ function newTable(scope: Construct, id: string): dynamodb.Table {
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     timeToLiveAttribute: 'ttl',
     removalPolicy: cdk.RemovalPolicy.RETAIN,
+    // Retained tables are also protected from a delete call, by a person or a stack.
+    deletionProtection: true,
   });
 }

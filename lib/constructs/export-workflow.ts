@@ -3,10 +3,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_JOB_SETTINGS } from '../../layers/core/jobs/deps';
 import { PDF_FONT_FILES } from '../../lambdas/shared/fonts';
+import { TableAccess } from './dataio-function';
 import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
 import {
   DEFAULT_MAP_MAX_CONCURRENCY,
   WorkflowMachineProps,
+  acknowledgeWorkflowGrants,
   catchAll,
   chunkTask,
   failureBranch,
@@ -49,17 +51,25 @@ export class ExportWorkflow extends Construct {
     const maxConcurrency = props.maxConcurrency ?? DEFAULT_MAP_MAX_CONCURRENCY;
     assertPositiveInteger('maxConcurrency', maxConcurrency);
 
-    // Export tasks only read records.
-    const fn = (fnId: string, file: string) =>
-      new WorkflowFunction(this, fnId, { ...props, entry: `lambdas/workflow/${file}`, recordsAccess: 'read' });
+    // Export tasks only read records: a segment scans its shards (and a resource looks up related
+    // records by id); Plan only sets the job's totals.
+    const reads: TableAccess = { actions: ['Query', 'BatchGetItem'] };
     this.functions = {
-      plan: fn('PlanFunction', 'export-plan.ts'),
-      exportSegment: fn('ExportSegmentFunction', 'export-segment.ts'),
+      plan: new WorkflowFunction(this, 'PlanFunction', { ...props, entry: 'lambdas/workflow/export-plan.ts' }),
+      // Writes its part (and the sorted runs it spills) under work/, reads nothing back.
+      exportSegment: new WorkflowFunction(this, 'ExportSegmentFunction', {
+        ...props,
+        entry: 'lambdas/workflow/export-segment.ts',
+        records: reads,
+        files: { write: ['work/*'], multipart: true },
+      }),
       // Assemble draws PDFs (about 270 MB peak at 50,000 rows, docs/reports.md): more memory, the fonts.
+      // It merges the parts (writing merge passes under work/), writes the output, removes work/.
       assemble: new WorkflowFunction(this, 'AssembleFunction', {
         ...props,
         entry: 'lambdas/workflow/export-assemble.ts',
-        recordsAccess: 'read',
+        records: reads,
+        files: { read: ['work/*'], write: ['work/*', 'exports/*'], multipart: true, deletePrefixes: ['work/'] },
         memorySize: 1536,
         bundledFiles: Object.values(PDF_FONT_FILES),
         pdfMaxPages: props.pdfMaxPages ?? DEFAULT_JOB_SETTINGS.pdfMaxPages,
@@ -83,5 +93,6 @@ export class ExportWorkflow extends Construct {
       ...props,
       kind: 'export',
     }));
+    acknowledgeWorkflowGrants(this.stateMachine, [...Object.values(this.functions), props.jobFailFunction], false);
   }
 }

@@ -1,10 +1,12 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { WorkflowDataProps, WorkflowFunction, assertPositiveInteger } from './workflow-function';
+import { TableAccess } from './dataio-function';
+import { WorkflowDataProps, WorkflowFunction, WorkflowFunctionProps, assertPositiveInteger } from './workflow-function';
 import {
   DEFAULT_CHUNK_MAX_CONCURRENCY,
   WorkflowMachineProps,
+  acknowledgeWorkflowGrants,
   catchAll,
   chunkTask,
   failureBranch,
@@ -14,6 +16,12 @@ import {
 } from './workflow-states';
 
 export interface ImportWorkflowProps extends WorkflowDataProps, WorkflowMachineProps {}
+
+/**
+ * A resource's `beforeImport` (Prepare) and `afterImport` (Finalize) hooks receive the record
+ * store: they may read and write records of the job's organization like the import itself.
+ */
+const HOOK_RECORD_ACCESS: TableAccess = { actions: ['BatchGetItem', 'Query', 'BatchWriteItem', 'DeleteItem'] };
 
 /** The import workflow's task functions, by step. */
 export interface ImportWorkflowFunctions {
@@ -42,14 +50,31 @@ export class ImportWorkflow extends Construct {
     const maxConcurrency = props.chunkMaxConcurrency ?? DEFAULT_CHUNK_MAX_CONCURRENCY;
     assertPositiveInteger('chunkMaxConcurrency', maxConcurrency);
 
-    const fn = (fnId: string, file: string) =>
-      new WorkflowFunction(this, fnId, { ...props, entry: `lambdas/workflow/${file}`, recordsAccess: 'readwrite' });
+    const fn = (fnId: string, file: string, access: Pick<WorkflowFunctionProps, 'records' | 'files'>) =>
+      new WorkflowFunction(this, fnId, { ...props, ...access, entry: `lambdas/workflow/${file}` });
+    // Each step gets what it touches: the input (an upload read in place, or a direct upload under
+    // imports/), the job's work/ files, the error report next to the input, and records only in
+    // the steps that look them up or write them.
     this.functions = {
-      prepare: fn('PrepareFunction', 'import-prepare.ts'),
-      validateChunk: fn('ValidateChunkFunction', 'import-validate-chunk.ts'),
-      decide: fn('DecideFunction', 'import-decide.ts'),
-      commitChunk: fn('CommitChunkFunction', 'import-commit-chunk.ts'),
-      finalize: fn('FinalizeFunction', 'import-finalize.ts'),
+      prepare: fn('PrepareFunction', 'import-prepare.ts', {
+        records: HOOK_RECORD_ACCESS,
+        files: { read: ['uploads/*', 'imports/*/*/input/*'], write: ['work/*'], multipart: true },
+      }),
+      validateChunk: fn('ValidateChunkFunction', 'import-validate-chunk.ts', {
+        // Lookups by id and by unique value, both batched reads: validation writes no record.
+        records: { actions: ['BatchGetItem'] },
+        files: { read: ['work/*'], write: ['work/*'], multipart: true },
+      }),
+      decide: fn('DecideFunction', 'import-decide.ts', { files: { read: ['work/*'], write: ['work/*'] } }),
+      commitChunk: fn('CommitChunkFunction', 'import-commit-chunk.ts', {
+        // Batched puts, and a conditional delete of each unique value a record gave up.
+        records: { actions: ['BatchWriteItem', 'DeleteItem'] },
+        files: { read: ['work/*'] },
+      }),
+      finalize: fn('FinalizeFunction', 'import-finalize.ts', {
+        records: HOOK_RECORD_ACCESS,
+        files: { read: ['work/*'], write: ['imports/*/*/errors/*'], multipart: true, deletePrefixes: ['work/'] },
+      }),
     };
 
     const prepare = invokeTask(this, 'Prepare', this.functions.prepare);
@@ -86,5 +111,6 @@ export class ImportWorkflow extends Construct {
       ...props,
       kind: 'import',
     }));
+    acknowledgeWorkflowGrants(this.stateMachine, [...Object.values(this.functions), props.jobFailFunction], true);
   }
 }

@@ -2,11 +2,11 @@ import * as cdk from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { OPEN_JOBS_INDEX } from '../../layers/aws/dynamodb-job-repository';
 import { DataioFunction } from './dataio-function';
 import { TASK_TIMEOUT } from './workflow-states';
 
@@ -78,14 +78,10 @@ export class StuckJobSweeper extends Construct {
         STUCK_QUEUED_MINUTES: String(queuedTimeout.toMinutes()),
       },
     })
-      .bindJobsTable(props.jobsTable, 'readwrite')
+      // Reads the open-jobs index, fails a job with a conditional update, removes its work/ files.
+      .bindJobsTable(props.jobsTable, { actions: ['UpdateItem'], indexQueries: [OPEN_JOBS_INDEX.indexName] })
+      .bindFilesBucket(props.filesBucket, { deletePrefixes: ['work/'] })
       .allowStoppingExecutions(...props.stateMachines);
-    // Removing a job's work files lists and deletes under work/: nothing else of the bucket.
-    this.function.addEnvironment('FILES_BUCKET_NAME', props.filesBucket.bucketName);
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.filesBucket.bucketArn], conditions: { StringLike: { 's3:prefix': 'work/*' } } }),
-    );
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.filesBucket.arnForObjects('work/*')] }));
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'dataio: sweep stuck jobs',

@@ -3,11 +3,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DataAccess, DataioFunction } from './dataio-function';
+import { BucketAccess, DataioFunction, TableAccess } from './dataio-function';
 
 /** What every workflow task function works on, and how it splits the work. */
 export interface WorkflowDataProps {
-  /** The DataJob table (read-write for every task). */
+  /** The DataJob table (every task reads and updates its job). */
   readonly jobsTable: dynamodb.ITable;
 
   /** The business records table. */
@@ -39,8 +39,17 @@ export interface WorkflowFunctionProps extends WorkflowDataProps {
   /** Repo-relative handler path, e.g. `lambdas/workflow/import-prepare.ts`. */
   readonly entry: string;
 
-  /** Access to the records table: import tasks write records, export tasks only read them. */
-  readonly recordsAccess: DataAccess;
+  /**
+   * What the task does with records (`RECORDS_TABLE_NAME` is set only when given).
+   * @default - no access to the records table
+   */
+  readonly records?: TableAccess;
+
+  /**
+   * What the task does in the files bucket (`FILES_BUCKET_NAME` is set only when given).
+   * @default - no access to the files bucket
+   */
+  readonly files?: BucketAccess;
 
   /** Memory in MB. @default 1024 */
   readonly memorySize?: number;
@@ -59,8 +68,9 @@ export const DEFAULT_IMPORT_CHUNK_ROWS = 5000;
 export const DEFAULT_EXPORT_SEGMENTS = 4;
 
 /**
- * A state machine task function: 15 minutes, 1 GB, both tables and the bucket bound, and the
- * chunking settings in its environment so every task of a job agrees on them.
+ * A state machine task function: 15 minutes, 1 GB, the DataJob table, exactly the records and
+ * files access its step needs, and the chunking settings in its environment so every task of a
+ * job agrees on them.
  */
 export class WorkflowFunction extends DataioFunction {
   constructor(scope: Construct, id: string, props: WorkflowFunctionProps) {
@@ -82,9 +92,11 @@ export class WorkflowFunction extends DataioFunction {
       },
     });
 
-    this.bindJobsTable(props.jobsTable, 'readwrite')
-      .bindRecordsTable(props.recordsTable, props.recordsAccess)
-      .bindFilesBucket(props.filesBucket, 'readwrite');
+    // A task reads its job and updates it (status, progress, result), through the scoped
+    // repository, which re-reads the job before its first write: never a put, query or delete.
+    this.bindJobsTable(props.jobsTable, { actions: ['GetItem', 'UpdateItem'] });
+    if (props.records) this.bindRecordsTable(props.recordsTable, props.records);
+    if (props.files) this.bindFilesBucket(props.filesBucket, props.files);
   }
 }
 

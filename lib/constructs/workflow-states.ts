@@ -4,6 +4,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { executionArnPrefix } from './dataio-function';
+import { acknowledgeNag, acknowledgeWildcardResource } from './nag-acknowledgements';
 
 // The definitions stay inside what both AWS and aws-local-stepfunctions execute: JSONPath only,
 // lambda:invoke tasks, inline Map, Choice, Pass, Succeed, Fail, Retry and Catch. The local stack
@@ -158,5 +160,25 @@ export function workflowStateMachine(
     tracingEnabled: true,
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
   });
+  acknowledgeNag(
+    stateMachine,
+    'AwsSolutions-IAM5[Resource::*]',
+    'Resource "*" only for the actions that have no resource-level permissions: X-Ray tracing (xray:PutTraceSegments, ...) and CloudWatch Logs delivery (logs:CreateLogDelivery, logs:DescribeResourcePolicies, ...), which Step Functions needs to log to its log group.',
+  );
   return { stateMachine, logGroup };
+}
+
+/**
+ * Acknowledges the wildcards CDK's own grants put on a workflow's role: `lambda:InvokeFunction`
+ * on `<function ARN>:*` (the versions and aliases of each task function, which the task ARN may
+ * name), and for a Distributed Map the child executions of this very state machine.
+ */
+export function acknowledgeWorkflowGrants(stateMachine: sfn.StateMachine, functions: readonly lambda.IFunction[], distributed: boolean): void {
+  for (const fn of functions) {
+    acknowledgeWildcardResource(stateMachine, `${fn.functionArn}:*`, 'lambda:InvokeFunction on the versions and aliases (":*") of one task function of this workflow, as the LambdaInvoke task grants it');
+  }
+  if (!distributed) return;
+  const executions = executionArnPrefix(stateMachine);
+  acknowledgeWildcardResource(stateMachine, `${executions}:*`, 'The Distributed Map runs each chunk as a child execution of this same state machine: it describes and stops its own executions, whose names are generated at run time');
+  acknowledgeWildcardResource(stateMachine, `${executions}/*:*`, 'The Distributed Map redrives the child executions of its own map runs (labelled executions of this same state machine), whose names are generated at run time');
 }

@@ -1,3 +1,4 @@
+import { OPEN_JOBS_INDEX } from '../../layers/aws/dynamodb-job-repository';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { METRIC_UNITS, type MetricName } from '../../layers/core/ports/metrics';
 import { DataioTemplates, environmentOf, handlersByLogicalId, synthDataio } from './synth-dataio';
@@ -237,7 +238,9 @@ describe('DataioMonitoring', () => {
         .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
       const on = (needle: string) => statements.filter((s) => JSON.stringify(s.Resource).includes(needle)).flatMap((s) => ([] as string[]).concat(s.Action));
 
-      expect(JSON.stringify(statements)).toContain('/index/*');
+      // The one index it reads, by name: no `/index/*`.
+      expect(JSON.stringify(statements)).toContain(`/index/${OPEN_JOBS_INDEX.indexName}`);
+      expect(JSON.stringify(statements)).not.toContain('/index/*');
       expect(on('JobsTable')).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
       const bucket = statements.filter((s) => JSON.stringify(s.Resource).includes('FilesBucket'));
       expect(bucket.map((s) => [([] as string[]).concat(s.Action), JSON.stringify(s.Resource).includes('/work/*'), (s as { Condition?: unknown }).Condition])).toEqual([

@@ -5,7 +5,10 @@ import { DataioTemplates, environmentOf, synthDataio } from './synth-dataio';
 type Rule = Record<string, unknown>;
 
 function lifecycleRules(templates: DataioTemplates): Rule[] {
-  const [bucket] = Object.values(templates.storage.findResources('AWS::S3::Bucket'));
+  // The files bucket, not the access log bucket next to it.
+  const [bucket] = Object.entries(templates.storage.findResources('AWS::S3::Bucket'))
+    .filter(([logicalId]) => logicalId.startsWith('FilesBucket'))
+    .map(([, resource]) => resource);
   return bucket!.Properties.LifecycleConfiguration.Rules as Rule[];
 }
 
