@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './constructs/dataio-function';
 import type { DataioIdentity } from './constructs/dataio-identity';
 import { ServiceStack } from './service-stack';
@@ -30,7 +31,7 @@ export interface DataioApp {
  * `dataio:jobTtlDays`, `dataio:exportRetentionDays`, `dataio:importRetentionDays`, `dataio:alarmEmail`,
  * `dataio:metricsNamespace`, `dataio:stuckJobRunningMinutes` (see docs/operations.md),
  * and for an identity provider `dataio:jwksUrl`, `dataio:jwtUserClaim`, `dataio:jwtOrgClaim`,
- * `dataio:jwtPermsClaim` (see docs/security.md).
+ * `dataio:jwtPermsClaim` (see docs/security.md), and `dataio:nag` (run the cdk-nag AwsSolutions checks).
  */
 export function createApp(options: CreateAppOptions = {}): DataioApp {
   const app = new cdk.App({
@@ -64,7 +65,19 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
     stuckJobRunningTimeout: minutesContext(app, 'dataio:stuckJobRunningMinutes'),
   });
 
+  // Opt-in on `cdk synth`/`deploy` (`-c dataio:nag=true`): the checks walk every resource, and
+  // test/cdk/nag.test.ts already runs them on each test run. With the flag, an unacknowledged
+  // finding fails the synth.
+  if (booleanContext(app, 'dataio:nag')) cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
   return { app, storage, service };
+}
+
+function booleanContext(app: cdk.App, key: string): boolean {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 /** An identity provider from context; issuer and audience come from `dataio:jwtIssuer`/`dataio:jwtAudience`. */
