@@ -27,7 +27,7 @@ export interface DataioApp {
  * cdk.json's context (feature flags and `dataio:*` settings) is applied here too, so the CLI,
  * the tests and the local stack all synthesize the same templates. Settings read from context:
  * `dataio:importChunkRows`, `dataio:exportSegments`, `dataio:mapMaxConcurrency`, `dataio:chunkMaxConcurrency`,
- * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:logRetentionDays`,
+ * `dataio:jwtIssuer`, `dataio:jwtAudience`, `dataio:downloadUrlTtlSeconds`, `dataio:apiRateLimit`, `dataio:apiBurstLimit`, `dataio:logRetentionDays`,
  * `dataio:jobTtlDays`, `dataio:exportRetentionDays`, `dataio:importRetentionDays`, `dataio:alarmEmail`,
  * `dataio:metricsNamespace`, `dataio:stuckJobRunningMinutes` (see docs/operations.md),
  * and for an identity provider `dataio:jwksUrl`, `dataio:jwtUserClaim`, `dataio:jwtOrgClaim`,
@@ -58,6 +58,8 @@ export function createApp(options: CreateAppOptions = {}): DataioApp {
     jwtIssuer: stringContext(app, 'dataio:jwtIssuer'),
     jwtAudience: stringContext(app, 'dataio:jwtAudience'),
     downloadUrlTtlSeconds: numberContext(app, 'dataio:downloadUrlTtlSeconds'),
+    apiRateLimit: numberContext(app, 'dataio:apiRateLimit'),
+    apiBurstLimit: numberContext(app, 'dataio:apiBurstLimit'),
     logRetention: retentionContext(app, 'dataio:logRetentionDays'),
     jobTtlDays: storage.jobTtlDays,
     alarmEmail: stringContext(app, 'dataio:alarmEmail'),

@@ -83,6 +83,18 @@ export interface ServiceStackProps extends cdk.StackProps {
   readonly maxUploadBytes?: number;
 
   /**
+   * Steady-state requests per second the API stage accepts (API Gateway throttles the rest with 429).
+   * @default 100
+   */
+  readonly apiRateLimit?: number;
+
+  /**
+   * Requests the API stage accepts in a burst above the steady rate.
+   * @default 200
+   */
+  readonly apiBurstLimit?: number;
+
+  /**
    * Retention of every log group of the stack.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -172,6 +184,8 @@ export class ServiceStack extends cdk.Stack {
       downloadUrlTtlSeconds: props.downloadUrlTtlSeconds,
       uploadUrlTtlSeconds: props.uploadUrlTtlSeconds,
       maxUploadBytes: props.maxUploadBytes,
+      throttlingRateLimit: props.apiRateLimit,
+      throttlingBurstLimit: props.apiBurstLimit,
       logRetention: props.logRetention,
     });
 
