@@ -23,6 +23,7 @@ interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
   httpServer?: { closeAllConnections?: () => void };
+  store: { deleteObject(bucket: string, key: string): Promise<void> };
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 
@@ -54,6 +55,7 @@ export async function startS3Local(options: S3LocalOptions): Promise<S3Local> {
     allowMismatchedSignatures: true,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [PERMISSIVE_CORS] })),
   });
+  tolerateDirectoryCleanupRaces(server.store);
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   options.log?.(`s3: s3rver on ${endpoint} (${options.directory}), buckets ${options.buckets.join(', ')}`);
@@ -65,5 +67,25 @@ export async function startS3Local(options: S3LocalOptions): Promise<S3Local> {
       server.httpServer?.closeAllConnections?.();
       await closing;
     },
+  };
+}
+
+/**
+ * s3rver 3.7 removes the directories a deleted key leaves empty, and DeleteObjects deletes its
+ * keys in parallel: two keys of one directory race (one removes the directory the other then
+ * lists or removes), and the whole request fails with 500 InternalError. An import of 1,000,000
+ * rows leaves 1,200 work files in a few directories and hit it on cleanup. S3 has no directories
+ * to tidy, so a lost race (ENOENT, ENOTEMPTY: only the tidying can raise them, s3rver already
+ * ignores a missing object file) is not an error.
+ */
+export function tolerateDirectoryCleanupRaces(store: S3rverInstance['store']): void {
+  const deleteObject = store.deleteObject.bind(store);
+  store.deleteObject = async (bucket, key) => {
+    try {
+      await deleteObject(bucket, key);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw error;
+    }
   };
 }

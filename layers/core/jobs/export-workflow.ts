@@ -188,7 +188,7 @@ export async function assembleExport(deps: WorkflowDeps, input: WorkflowInput & 
     progress: { rows_processed: rows, rows_total: rows, chunks_done: input.segments.length, chunks_total: input.segments.length },
     finished_at: deps.now().toISOString(),
   });
-  await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id));
+  await removeWorkFiles(deps, job);
 }
 
 /** An export file being written: `body` is read by the upload while `write` runs. */
@@ -356,4 +356,13 @@ function exportFilename(job: DataJob, now: Date, extension: string): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   if (extension === 'pdf') return `${job.model}-${job.input_params.report ?? 'report'}-${stamp}.pdf`;
   return `${job.model}-${stamp}.${extension}`;
+}
+
+/**
+ * Removes a finished job's intermediate files, best effort: the job's status is final already,
+ * and failing the task now would only report a failed execution for a job that succeeded. What
+ * a failed delete leaves behind expires with the bucket's lifecycle rule for `work/`.
+ */
+async function removeWorkFiles(deps: Pick<JobDeps, 'files'>, job: DataJob): Promise<void> {
+  await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id)).catch(() => undefined);
 }

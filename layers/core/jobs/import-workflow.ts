@@ -381,7 +381,7 @@ export async function finalizeImport(deps: WorkflowDeps, input: WorkflowInput & 
     finished_at: deps.now().toISOString(),
   });
   await getResourceForModel(deps.models.require(job.model)).hooks.afterImport?.(hookContext(deps, job), totals);
-  await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id));
+  await removeWorkFiles(deps, job);
 }
 
 /** One chunk's validation outcome with the Decide step's duplicate errors folded in. */
@@ -465,4 +465,13 @@ function columnOf(mapping: HeaderMapping, field: string): string | null {
 function columnIndex(manifest: ImportManifest, error: RowError): number {
   const index = manifest.mapping.columns.findIndex((column) => column.column === error.column);
   return index === -1 ? Number.MAX_SAFE_INTEGER : index;
+}
+
+/**
+ * Removes a finished job's intermediate files, best effort: the job's status is final already,
+ * and failing the task now would only report a failed execution for a job that succeeded. What
+ * a failed delete leaves behind expires with the bucket's lifecycle rule for `work/`.
+ */
+async function removeWorkFiles(deps: Pick<JobDeps, 'files'>, job: DataJob): Promise<void> {
+  await deps.files.deletePrefix(fileKeys.work(job.organization, job.job_id)).catch(() => undefined);
 }

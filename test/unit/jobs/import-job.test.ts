@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createExportJob } from '../../../layers/core/jobs/create-export-job';
 import { createImportJob } from '../../../layers/core/jobs/create-import-job';
+import { commitImportChunk, decideImport, finalizeImport, prepareImport, validateImportChunk } from '../../../layers/core/jobs/import-workflow';
+import type { WorkflowEngine } from '../../../layers/core/ports';
 import { getJob } from '../../../layers/core/jobs/read-jobs';
 import { erpRegistry } from '../../../layers/erp';
 import { createJobHarness } from '../../support/job-harness';
@@ -118,6 +120,24 @@ describe('import job (use cases in process)', () => {
     expect(job.status).toBe('FAILED');
     expect(job.result_log?.totals).toMatchObject({ rows: 3, errors: 1 });
     expect(harness.records.calls.write).toBe(0);
+  });
+
+  it('ends its finalize task normally when removing the work files fails afterwards (they expire by lifecycle rule)', async () => {
+    const harness = createJobHarness({ importChunkRows: 1 });
+    const idle: WorkflowEngine = { start: async (kind, input) => `arn:test:execution:${kind}:${input.job_id}`, stop: async () => undefined };
+    const deps = { ...harness.deps, workflow: idle };
+    const created = await createImportJob(deps, { ...admin, model: 'tags', file: { filename: 'tags.csv', contentType: 'text/csv', body: Buffer.from('name\nred\nblue\n') }, dryRun: false, skipErrors: false });
+    const input = { org: 'acme', job_id: created.job_id };
+    const prepared = await prepareImport(deps, input);
+    for (const chunk of prepared.chunks) await validateImportChunk(deps, { ...input, chunk });
+    const decided = await decideImport(deps, prepared);
+    for (const chunk of prepared.chunks) await commitImportChunk(deps, { ...input, chunk });
+    harness.files.deletePrefix = async () => {
+      throw new Error('InternalError');
+    };
+
+    await expect(finalizeImport(deps, decided)).resolves.toBeUndefined();
+    expect((await harness.jobs.get('acme', created.job_id))?.status).toBe('COMPLETED');
   });
 
   it('fails the job with a file-level reason for an empty file', async () => {
