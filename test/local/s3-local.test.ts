@@ -38,7 +38,7 @@ describe('s3rver as the local stack runs it', () => {
 describe('tolerateDirectoryCleanupRaces', () => {
   const failingWith = (code: string) => {
     const store = {
-      deleteObject: async () => {
+      deleteObject: async (_bucket: string, _key: string): Promise<void> => {
         throw Object.assign(new Error(`${code}: directory cleanup`), { code });
       },
     };
