@@ -155,9 +155,9 @@ export class WorkbookParts {
 
   private async readWorkbook(xml: AsyncIterable<Buffer>): Promise<void> {
     const sheets: Array<{ name: string; relationship: string }> = [];
-    await readPart(xml, {
-      capturing: false,
-      open: (text, name, nameEnd, tagEnd) => {
+    await readPart(
+      xml,
+      new TagHandler((text, name, nameEnd, tagEnd) => {
         if (nameIs(text, name, nameEnd, 'sheet')) {
           let sheetName = '';
           let relationship = '';
@@ -172,18 +172,16 @@ export class WorkbookParts {
             if (attribute === 'date1904') this.date1904 = value === '1' || value === 'true';
           });
         }
-      },
-      close: () => undefined,
-      text: () => undefined,
-    });
+      }),
+    );
     this.sheets = sheets;
   }
 
   private async readRelationships(xml: AsyncIterable<Buffer>, base: string): Promise<Map<string, Relationship>> {
     const relationships = new Map<string, Relationship>();
-    await readPart(xml, {
-      capturing: false,
-      open: (text, name, nameEnd, tagEnd) => {
+    await readPart(
+      xml,
+      new TagHandler((text, name, nameEnd, tagEnd) => {
         if (!nameIs(text, name, nameEnd, 'Relationship')) return;
         let id = '';
         let type = '';
@@ -196,12 +194,26 @@ export class WorkbookParts {
           else if (attribute === 'TargetMode') external = value === 'External';
         });
         if (!external) relationships.set(id, { type, key: resolveTarget(base, target) });
-      },
-      close: () => undefined,
-      text: () => undefined,
-    });
+      }),
+    );
     return relationships;
   }
+}
+
+/**
+ * A handler of tags only, from callbacks. Every small part uses this one class, so the scanner's
+ * calls stay polymorphic over a few classes (sheet, shared strings, this) rather than megamorphic
+ * over one object shape per part, which would slow every tag of the sheet.
+ */
+class TagHandler implements XmlHandler {
+  readonly capturing = false;
+
+  constructor(
+    readonly open: XmlHandler['open'],
+    readonly close: XmlHandler['close'] = () => undefined,
+  ) {}
+
+  text(): void {}
 }
 
 /** Decodes a part's bytes (UTF-8, or UTF-16 with a BOM) and feeds them to a scanner. */
@@ -221,32 +233,29 @@ async function readStyles(xml: AsyncIterable<Buffer>): Promise<boolean[]> {
   const formats = new Map<number, string>();
   const styles: number[] = [];
   let inCellXfs = false;
-  await readPart(xml, {
-    capturing: false,
-    open: (text, name, nameEnd, tagEnd, selfClosing) => {
-      if (nameIs(text, name, nameEnd, 'numFmt')) {
-        let id = -1;
-        let code = '';
-        forEachAttribute(text, nameEnd, tagEnd, (attribute, value) => {
-          if (attribute === 'numFmtId') id = Number(value);
-          else if (attribute === 'formatCode') code = value;
-        });
-        formats.set(id, code);
-      } else if (nameIs(text, name, nameEnd, 'cellXfs')) {
-        inCellXfs = !selfClosing;
-      } else if (inCellXfs && nameIs(text, name, nameEnd, 'xf')) {
-        let id = 0;
-        forEachAttribute(text, nameEnd, tagEnd, (attribute, value) => {
-          if (attribute === 'numFmtId') id = Number(value);
-        });
-        styles.push(id);
-      }
-    },
-    close: (text, name, nameEnd) => {
-      if (nameIs(text, name, nameEnd, 'cellXfs')) inCellXfs = false;
-    },
-    text: () => undefined,
-  });
+  const open: XmlHandler['open'] = (text, name, nameEnd, tagEnd, selfClosing) => {
+    if (nameIs(text, name, nameEnd, 'numFmt')) {
+      let id = -1;
+      let code = '';
+      forEachAttribute(text, nameEnd, tagEnd, (attribute, value) => {
+        if (attribute === 'numFmtId') id = Number(value);
+        else if (attribute === 'formatCode') code = value;
+      });
+      formats.set(id, code);
+    } else if (nameIs(text, name, nameEnd, 'cellXfs')) {
+      inCellXfs = !selfClosing;
+    } else if (inCellXfs && nameIs(text, name, nameEnd, 'xf')) {
+      let id = 0;
+      forEachAttribute(text, nameEnd, tagEnd, (attribute, value) => {
+        if (attribute === 'numFmtId') id = Number(value);
+      });
+      styles.push(id);
+    }
+  };
+  const close: XmlHandler['close'] = (text, name, nameEnd) => {
+    if (nameIs(text, name, nameEnd, 'cellXfs')) inCellXfs = false;
+  };
+  await readPart(xml, new TagHandler(open, close));
   return styles.map((id) => {
     const custom = formats.get(id);
     return custom === undefined ? BUILTIN_DATE_FORMATS.has(id) : isDateFormat(custom);
