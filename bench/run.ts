@@ -559,9 +559,11 @@ const EXPORT_PHASES: Array<[string, string]> = [
 async function settleLogs(stack: RunningStack, jobIds: readonly string[], lastTask: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
-    if (jobIds.every((id) => stack.logs.some((l) => l.job_id === id && (l.message === `${lastTask} finished` || l.message === `${lastTask} failed`)))) return;
+    if (jobIds.every((id) => stack.logs.some((l) => l.job_id === id && (l.message === `${lastTask} finished` || l.message === `${lastTask} failed`)))) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // With worker processes, the invocation's `lambda report` line comes from the stack just after.
+  await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 function phasesOf(logs: readonly TaskLog[], jobIds: ReadonlySet<string>, phases: Array<[string, string]>, sampler?: TreeSampler): PhaseTiming[] {
