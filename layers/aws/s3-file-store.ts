@@ -1,5 +1,8 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -7,22 +10,26 @@ import {
   NoSuchKey,
   NotFound,
   PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { FileNotFoundError } from '../core/errors';
 import type { FileInfo, FileStore, PresignedUpload, PresignedUrl } from '../core/ports';
 
 /**
- * A streamed upload holds up to (queue size + 1) parts in memory: the one being filled and those
- * in flight. S3's smallest part, two in flight: at most ~15 MB per stream, where 8 MB parts four
- * at a time held ~40 MB, and an export's four segments each stream one. Two parallel 5 MB PUTs
- * still outpace what a task produces (CSV renders at ~20 MB/s a core), and 10,000 parts of 5 MB
- * allow 48 GB, beyond any file a Lambda can write in 15 minutes.
+ * A streamed upload holds at most (queue size + 1) parts: the one being filled and those in
+ * flight, each one preallocated buffer the stream's bytes are copied into. S3's smallest part,
+ * one in flight: 10 MB per stream. A second part in flight buys nothing here: a segment produces
+ * its part at DynamoDB's read rate and Assemble renders CSV at ~10 MB/s, while one PUT to S3
+ * moves 5 MB in well under a second; and an export runs four segments at once, each with its
+ * own stream. (lib-storage's `Upload` held up to 25 MB a stream with two in flight: the filling
+ * part as the stream's small chunks, then their `Buffer.concat` copy, besides the parts in
+ * flight.) 10,000 parts of 5 MB allow 48 GB, beyond any file a Lambda can write in 15 minutes.
  */
-const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
-const UPLOAD_QUEUE_SIZE = 2;
+export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
+const UPLOAD_QUEUE_SIZE = 1;
 
 /** Files in one S3 bucket. Streams go up as multipart uploads, so memory stays flat. */
 export class S3FileStore implements FileStore {
@@ -30,22 +37,72 @@ export class S3FileStore implements FileStore {
 
   async put(key: string, body: Readable | Buffer | string, options: { contentType?: string } = {}): Promise<FileInfo> {
     const { client, bucket } = this.options;
-    if (body instanceof Readable) {
-      let size = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer | string, _encoding, callback) {
-          size += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-          callback(null, chunk);
-        },
-      });
-      body.on('error', (error) => counted.destroy(error));
-      body.pipe(counted);
-      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: options.contentType }, queueSize: UPLOAD_QUEUE_SIZE, partSize: UPLOAD_PART_BYTES }).done();
-      return { size, contentType: options.contentType };
-    }
+    if (body instanceof Readable) return this.putStream(key, body, options.contentType);
     const buffer = typeof body === 'string' ? Buffer.from(body) : body;
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer, ContentType: options.contentType }));
     return { size: buffer.length, contentType: options.contentType };
+  }
+
+  /**
+   * Reads `body` into part buffers and uploads each full one, reading no further while
+   * `UPLOAD_QUEUE_SIZE` parts are in flight (the body's producer then waits on its own
+   * backpressure). A body smaller than one part is a single PutObject. On any failure the
+   * multipart upload is aborted, so S3 keeps no orphaned parts.
+   */
+  private async putStream(key: string, body: Readable, contentType: string | undefined): Promise<FileInfo> {
+    const { client, bucket } = this.options;
+    let uploadId: string | undefined;
+    const completed: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let part = Buffer.allocUnsafe(UPLOAD_PART_BYTES);
+    let filled = 0;
+    let partNumber = 0;
+    let size = 0;
+    const send = async (data: Buffer) => {
+      // Waiting for a slot here is what stops the loop below from reading ahead.
+      while (inFlight.size >= UPLOAD_QUEUE_SIZE) await Promise.race(inFlight);
+      if (failure) throw failure.error;
+      uploadId ??= (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }))).UploadId;
+      partNumber += 1;
+      const PartNumber = partNumber;
+      const sent: Promise<void> = client
+        .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: data, ContentLength: data.length }))
+        .then((result) => void completed.push({ PartNumber, ETag: result.ETag }))
+        .catch((error: unknown) => void (failure ??= { error }))
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+    };
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer | string>) {
+        let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += data.length;
+        while (data.length > 0) {
+          const copied = data.copy(part, filled);
+          filled += copied;
+          data = data.subarray(copied);
+          if (filled < UPLOAD_PART_BYTES) continue;
+          await send(part);
+          part = Buffer.allocUnsafe(UPLOAD_PART_BYTES);
+          filled = 0;
+        }
+      }
+      if (uploadId === undefined) {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: part.subarray(0, filled), ContentType: contentType }));
+        return { size, contentType };
+      }
+      if (filled > 0) await send(part.subarray(0, filled));
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
+      completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
+      await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
+      return { size, contentType };
+    } catch (error) {
+      body.destroy();
+      await Promise.all(inFlight);
+      if (uploadId !== undefined) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Readable> {
