@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { measureWidth } from '../formats/neutralize';
 import { renderGenericReport } from '../formats/pdf/generic-report';
 import { createTableWriter } from '../formats/table-writer';
@@ -93,11 +93,10 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput, lim
   const filter = query.filter === undefined ? undefined : await compileFilter(query.filter, ctx);
   const asRecords = job.export_format === 'pdf' && job.input_params.report !== undefined;
   const sorted: Array<{ record: StoredRecord; line: unknown }> = [];
-  const part = new PassThrough();
-  const upload = deps.files.put(fileKeys.exportPart(job.organization, job.job_id, input.segment), part, { contentType: 'application/x-ndjson' });
-  const write = async (line: unknown) => {
-    if (!part.write(`${JSON.stringify(line)}\n`)) await new Promise((resolve) => part.once('drain', resolve));
-  };
+  // JsonLinesWriter stops waiting for the upload to drain when the upload fails, which a bare
+  // wait for 'drain' would do forever.
+  const part = new JsonLinesWriter(deps.files, fileKeys.exportPart(job.organization, job.job_id, input.segment));
+  const write = (line: unknown) => part.write(line);
   const widths = query.columns.map((column) => column.name.length);
   let rows = 0;
   let runs = 0;
@@ -136,13 +135,11 @@ export async function exportSegment(deps: WorkflowDeps, input: SegmentInput, lim
     }
     sorted.sort(byOrdering);
     for (const entry of sorted) await write(entry.line);
-    part.end();
   } catch (error) {
-    part.destroy(error as Error);
-    await upload.catch(() => undefined);
+    await part.abort(error);
     throw error;
   }
-  await upload;
+  await part.close();
   await writeJson(deps.files, fileKeys.exportPartSummary(job.organization, job.job_id, input.segment), { rows, widths, ...(runs > 0 ? { runs } : {}) } satisfies PartSummary);
   await deps.jobs.addProgress(job.organization, job.job_id, { rows_processed: rows, chunks_done: 1 });
 }
