@@ -29,7 +29,7 @@ function randomFile(rng: () => number): { text: string; records: string[][] } {
   const lineEnding = LINE_ENDINGS[Math.floor(rng() * LINE_ENDINGS.length)]!;
   const records: string[][] = [];
   for (let r = 0; r < rowCount; r += 1) {
-    const record = Array.from({ length: columns }, () => randomCell(rng));
+    const record: string[] = Array.from({ length: columns }, () => randomCell(rng));
     // A record of one empty cell is a blank line, which readers may skip: keep one cell filled.
     if (record.every((cell) => cell === '')) record[0] = 'x';
     records.push(record);
