@@ -31,7 +31,7 @@ function randomFile(rng: () => number): { text: string; records: string[][] } {
   for (let r = 0; r < rowCount; r += 1) {
     const record: string[] = Array.from({ length: columns }, () => randomCell(rng));
     // A record of one empty cell is a blank line, which readers may skip: keep one cell filled.
-    if (record.every((cell) => cell === '')) record[0] = 'x';
+    if (record.every((cell) => cell.length === 0)) record[0] = 'x';
     records.push(record);
   }
   const body = records.map((record) => record.map((cell) => quote(cell, rng)).join(',')).join(lineEnding);
