@@ -17,7 +17,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['@aws-sdk/*', 'aws-sdk', 'aws-lambda', '@types/aws-lambda', '@middy/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'layers/core must stay free of AWS and Lambda dependencies; put adapters in layers/aws.' },
+          { group: ['@aws-sdk/*', 'aws-sdk', 'aws-lambda', '@types/aws-lambda', '@middy/*', '@aws-lambda-powertools/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'layers/core must stay free of AWS and Lambda dependencies; put adapters in layers/aws.' },
           { group: ['**/layers/aws/**', '**/layers/erp/**', '**/lambdas/**', '**/lib/**'], message: 'layers/core must not import outer layers.' },
         ],
       }],

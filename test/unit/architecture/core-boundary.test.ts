@@ -18,6 +18,7 @@ describe('layers/core boundary (lint rule)', () => {
   it.each([
     ["import { S3Client } from '@aws-sdk/client-s3';\nexport const c = S3Client;", 'no-restricted-imports'],
     ["import middy from '@middy/core';\nexport const m = middy;", 'no-restricted-imports'],
+    ["import { Logger } from '@aws-lambda-powertools/logger';\nexport const l = Logger;", 'no-restricted-imports'],
     ["import type { Context } from 'aws-lambda';\nexport type C = Context;", 'no-restricted-imports'],
     ["import { getDeps } from '../../lambdas/shared/composition';\nexport const d = getDeps;", 'no-restricted-imports'],
     ['export const table = process.env.TABLE;', 'no-restricted-properties'],
