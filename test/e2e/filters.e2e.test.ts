@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { ApiClient } from '../support/api-client';
+import { ApiClient, downloadFile } from '../support/api-client';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 
 jest.setTimeout(180_000);
@@ -40,12 +40,6 @@ function cents(price: string): bigint {
 
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function download(url: string): Promise<Buffer> {
-  const response = await fetch(url);
-  expect(response.status).toBe(200);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 describe('filtered, ordered exports and the export preview, end to end', () => {
@@ -91,7 +85,7 @@ describe('filtered, ordered exports and the export preview, end to end', () => {
     expect(started.status).toBe(202);
     const job = await api.waitForJob(started.body.job_id);
     expect(job.status).toBe('COMPLETED');
-    return { job, body: await download(job.output_file.download_url) };
+    return { job, body: await downloadFile(job.output_file.download_url) };
   }
 
   async function jobCount(): Promise<number> {

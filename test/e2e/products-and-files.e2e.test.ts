@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { ApiClient } from '../support/api-client';
+import { ApiClient, downloadFile } from '../support/api-client';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 
 jest.setTimeout(180_000);
@@ -20,12 +20,6 @@ async function readXlsx(buffer: Buffer): Promise<ExcelJS.Worksheet> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
   return workbook.worksheets[0]!;
-}
-
-async function download(url: string): Promise<Buffer> {
-  const response = await fetch(url);
-  expect(response.status).toBe(200);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 describe('custom resources and real-world files, end to end', () => {
@@ -57,7 +51,7 @@ describe('custom resources and real-world files, end to end', () => {
     expect(started.status).toBe(202);
     const job = await api.waitForJob(started.body.job_id);
     expect(job.status).toBe('COMPLETED');
-    return { job, body: await download(job.output_file.download_url) };
+    return { job, body: await downloadFile(job.output_file.download_url) };
   }
 
   it('imports products by natural keys: category by code, supplier by name, tags by name (created when missing), updates by sku', async () => {
@@ -165,7 +159,7 @@ describe('custom resources and real-world files, end to end', () => {
     const { csv } = await api.exportCsv('tags', { filters: { field: 'name', op: 'contains', value: '(' } });
     const started = await api.request('POST', '/api/v1/tags/export/', { format: 'xlsx', filters: { field: 'name', op: 'contains', value: '(' } });
     const job = await api.waitForJob(started.body.job_id);
-    const sheet = await readXlsx(await download(job.output_file.download_url));
+    const sheet = await readXlsx(await downloadFile(job.output_file.download_url));
 
     const names = csvRows(csv).slice(1).map((row) => row[1]);
     expect(names.sort()).toEqual(["'=HYPERLINK(\"http://evil.example\")", "'@SUM(A1)"]);
@@ -183,7 +177,7 @@ describe('custom resources and real-world files, end to end', () => {
 
     const job = await runImport('products', `report.${format}`, file);
     const report = job.result_log.error_report;
-    const reportBody = await download(report.download_url);
+    const reportBody = await downloadFile(report.download_url);
     const reportRows = format === 'csv' ? csvRows(reportBody) : ((await readXlsx(reportBody)).getSheetValues().slice(1) as unknown[][]).map((r) => r.slice(1).map((c) => String(c ?? '')));
 
     expect(job.status).toBe('FAILED');

@@ -59,3 +59,10 @@ export class ApiClient {
     return { job, csv: await download.text() };
   }
 }
+
+/** Downloads a presigned URL's file, as a browser would follow a `download_url`. */
+export async function downloadFile(url: string): Promise<Buffer> {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  return Buffer.from(await response.arrayBuffer());
+}
