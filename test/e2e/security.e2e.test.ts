@@ -268,7 +268,7 @@ describe('security, end to end over HTTP on the local stack', () => {
       const bomb = await repeatedEntry('xl/worksheets/sheet1.xml', { prefix: sheet.start, fill: ' ', fillBytes: 1100 * 1024 ** 2, suffix: `<row r="2"><c r="A2" t="inlineStr"><is><t>bomb-tag</t></is></c></row>${sheet.end}` });
       const honest = buildZip([...workbookParts(), bomb]);
       // The same bomb with headers that claim a small size: caught by what it inflates to.
-      const lying = buildZip([...workbookParts(), { ...bomb, declaredSize: 4096 }]);
+      const lying = buildZip([...workbookParts(), { ...bomb, size: 4096 }]);
       const before = await snapshot();
 
       for (const file of [honest, lying]) {

@@ -7,7 +7,7 @@ import { DEFAULT_READ_LIMITS } from '../../../layers/core/formats/limits';
 import { readRows } from '../../../layers/core/formats/read-rows';
 import type { ReadLimits, TabularFormat } from '../../../layers/core/formats/types';
 import { collect } from './support';
-import { buildZip, repeatedDeflate, workbookEntries } from './zip-builder';
+import { buildZip, repeatedDeflate, workbookEntries } from '../../support/zip-builder';
 
 /** A source of `total` bytes made on demand (never held whole), counting what was pulled. */
 function lazySource(parts: Array<string | { repeat: string; bytes: number }>): { stream: Readable; pulled: () => number } {

@@ -5,7 +5,7 @@ import { readRows } from '../../../layers/core/formats/read-rows';
 import { plainNumberText } from '../../../layers/core/formats/xlsx';
 import { spreadsheetNumberToText } from '../../../layers/core/formats/cell-text';
 import { chunked, collect } from './support';
-import { buildZip, workbookEntries, type WorkbookSpec } from './zip-builder';
+import { buildZip, workbookEntries, type WorkbookSpec } from '../../support/zip-builder';
 
 const read = (bytes: Buffer, options: { sheet?: string } = {}) => collect(readRows('xlsx', Readable.from([bytes]), options));
 
