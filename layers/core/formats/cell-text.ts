@@ -1,5 +1,11 @@
 import type { Cell } from './types';
 
+const MS_PER_DAY = 86_400_000;
+/** Days from Excel's 1900 epoch (serial 0 = 1899-12-30, after its leap-year bug) to 1970-01-01. */
+const EXCEL_EPOCH_OFFSET_DAYS = 25_569;
+/** Days between the 1900 and 1904 date systems. */
+const DATE1904_OFFSET_DAYS = 1_462;
+
 /**
  * A number as plain decimal text, never in exponent notation (`1e21` → `1000000000000000000000`,
  * `1e-7` → `0.0000001`), because an importer would read `1e+21` as text, not a number.
@@ -36,4 +42,17 @@ export function cellToText(cell: Cell): string {
   if (typeof cell === 'number') return numberToText(cell);
   if (typeof cell === 'boolean') return cell ? 'true' : 'false';
   return cell;
+}
+
+/** A date as the text a user saw: `YYYY-MM-DD` at midnight UTC, ISO 8601 otherwise; '' when invalid. */
+export function dateText(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '';
+  const iso = date.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+}
+
+/** The date of a spreadsheet's date serial (days since its epoch, 1900 or 1904), as UTC. */
+export function excelSerialToDate(serial: number, date1904: boolean): Date {
+  // Rounded to the millisecond: serials carry binary noise well below it.
+  return new Date(Math.round((serial - EXCEL_EPOCH_OFFSET_DAYS + (date1904 ? DATE1904_OFFSET_DAYS : 0)) * MS_PER_DAY));
 }

@@ -82,19 +82,13 @@ export class XmlScanner {
         let nameEnd = end;
         while (nameEnd > lt + 2 && isSpace(text.charCodeAt(nameEnd - 1))) nameEnd -= 1;
         handler.close(text, localNameStart(text, lt + 2, nameEnd), nameEnd);
-      } else if (next === QUESTION) {
-        end = text.indexOf('?>', lt + 2);
+      } else if (next === QUESTION || next === BANG) {
+        end = declarationEnd(text, lt);
         if (end === -1) {
           this.keep(text.slice(lt));
           return;
         }
-        end += 1;
-      } else if (next === BANG) {
-        end = this.special(text, lt);
-        if (end === -1) {
-          this.keep(text.slice(lt));
-          return;
-        }
+        if (handler.capturing && isCdata(text, lt)) handler.text(text.slice(lt + 9, end - 2));
       } else {
         end = tagEnd(text, lt + 1);
         if (end === -1) {
@@ -118,26 +112,45 @@ export class XmlScanner {
     if (this.carry.length > 0) throw new FileFormatError(`${NOT_A_WORKBOOK}: a part of it ends inside a tag`);
   }
 
-  /** `<!--…-->`, `<![CDATA[…]]>` (handed on as text) or a refused `<!DOCTYPE`; the index of its last `>`, or -1. */
-  private special(text: string, lt: number): number {
-    if (text.startsWith('<!--', lt)) {
-      const end = text.indexOf('-->', lt + 4);
-      return end === -1 ? -1 : end + 2;
-    }
-    if (text.startsWith('<![CDATA[', lt)) {
-      const end = text.indexOf(']]>', lt + 9);
-      if (end === -1) return -1;
-      if (this.handler.capturing) this.handler.text(text.slice(lt + 9, end));
-      return end + 2;
-    }
-    if (text.length - lt < 9) return -1;
-    throw new FileFormatError(`${NOT_A_WORKBOOK}: it declares a DTD, which workbooks never do`);
-  }
-
   private keep(rest: string): void {
-    if (rest.length > MAX_MARKUP_CHARS) throw new FileFormatError(`${NOT_A_WORKBOOK}: a tag longer than ${MAX_MARKUP_CHARS} characters`);
-    this.carry = rest;
+    this.carry = checkCarry(rest);
   }
+}
+
+/**
+ * Markup cut by the end of a chunk, to be kept for the next one.
+ * @throws FileFormatError when it is longer than any tag of a workbook part
+ */
+export function checkCarry(rest: string): string {
+  if (rest.length > MAX_MARKUP_CHARS) throw new FileFormatError(`${NOT_A_WORKBOOK}: a tag longer than ${MAX_MARKUP_CHARS} characters`);
+  return rest;
+}
+
+/**
+ * The index of the last `>` of the `<?…?>`, `<!--…-->` or `<![CDATA[…]]>` at `lt`; -1 when it is
+ * not all in `text`. A CDATA section's text is `text.slice(lt + 9, end - 2)` (see `isCdata`).
+ * @throws FileFormatError for a `<!DOCTYPE` (or any other declaration): workbooks never have one
+ */
+export function declarationEnd(text: string, lt: number): number {
+  if (text.charCodeAt(lt + 1) === QUESTION) {
+    const end = text.indexOf('?>', lt + 2);
+    return end === -1 ? -1 : end + 1;
+  }
+  if (text.startsWith('<!--', lt)) {
+    const end = text.indexOf('-->', lt + 4);
+    return end === -1 ? -1 : end + 2;
+  }
+  if (isCdata(text, lt)) {
+    const end = text.indexOf(']]>', lt + 9);
+    return end === -1 ? -1 : end + 2;
+  }
+  if (text.length - lt < 9) return -1;
+  throw new FileFormatError(`${NOT_A_WORKBOOK}: it declares a DTD, which workbooks never do`);
+}
+
+/** Whether the markup at `lt` is a CDATA section. */
+export function isCdata(text: string, lt: number): boolean {
+  return text.startsWith('<![CDATA[', lt);
 }
 
 /** Whether `text[start…end)` is `name`. */
@@ -197,7 +210,7 @@ export function decodeOoxmlEscapes(text: string): string {
 }
 
 /** The index of the `>` ending the tag whose name starts at `from`, skipping quoted values; -1 if not in `text`. */
-function tagEnd(text: string, from: number): number {
+export function tagEnd(text: string, from: number): number {
   const length = text.length;
   for (let i = from; i < length; i += 1) {
     const c = text.charCodeAt(i);
@@ -212,13 +225,13 @@ function tagEnd(text: string, from: number): number {
 }
 
 /** Where the local name starts in a qualified name `text[start…end)` (after `prefix:`). */
-function localNameStart(text: string, start: number, end: number): number {
+export function localNameStart(text: string, start: number, end: number): number {
   for (let k = end - 1; k >= start; k -= 1) if (text.charCodeAt(k) === COLON) return k + 1;
   return start;
 }
 
 /** The end of the text to decode now: before an entity reference cut by the end of `text[start…end)`. */
-function cutEntity(text: string, start: number, end: number): number {
+export function cutEntity(text: string, start: number, end: number): number {
   const amp = text.lastIndexOf('&', end - 1);
   if (amp < start) return end;
   // A complete entity is at most `&#x10FFFF;` long.
@@ -226,6 +239,7 @@ function cutEntity(text: string, start: number, end: number): number {
   return end - amp > 12 ? end : amp;
 }
 
-function isSpace(c: number): boolean {
+/** Whether `c` is XML white space. */
+export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }

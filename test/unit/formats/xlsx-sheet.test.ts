@@ -89,6 +89,14 @@ describe('readRows (xlsx): the sheet XML', () => {
     expect(rows).toEqual(EXPECTED);
   });
 
+  it('stops at the end of the sheet data', async () => {
+    const entries = workbookEntries({ sheets: [{ name: 'S', rows: '<row r="1"><c r="A1"><v>1</v></c></row>' }] });
+    const sheet = entries.at(-1)!;
+    const after = { ...sheet, content: String(sheet.content).replace('</sheetData>', '</sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells><row r="2"><c r="A2"><v>2</v></c></row>') };
+
+    expect(await read(buildZip([...entries.slice(0, -1), after]))).toEqual([{ row: 1, cells: ['1'] }]);
+  });
+
   it("refuses a row or a column beyond Excel's", async () => {
     const sheet = (rows: string) => buildZip(workbookEntries({ sheets: [{ name: 'S', rows }] }));
 
