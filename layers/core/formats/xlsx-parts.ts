@@ -1,7 +1,6 @@
-import { TextDecoder } from 'node:util';
 import { CellTooLongError, FileFormatError } from '../errors';
 import { cellTooLong } from './limits';
-import { decodeOoxmlEscapes, forEachAttribute, nameIs, XmlScanner, type XmlHandler } from './xml-scan';
+import { decodeOoxmlEscapes, forEachAttribute, nameIs, XmlDecoder, XmlScanner, type XmlHandler } from './xml-scan';
 import { NOT_A_WORKBOOK } from './zip-stream';
 
 /** Characters Excel holds in one cell; more means a crafted or corrupt file. */
@@ -219,12 +218,9 @@ class TagHandler implements XmlHandler {
 /** Decodes a part's bytes (UTF-8, or UTF-16 with a BOM) and feeds them to a scanner. */
 export async function readPart(xml: AsyncIterable<Buffer>, handler: XmlHandler): Promise<void> {
   const scanner = new XmlScanner(handler);
-  let decoder: TextDecoder | undefined;
-  for await (const chunk of xml) {
-    decoder ??= new TextDecoder(chunk[0] === 0xff && chunk[1] === 0xfe ? 'utf-16le' : chunk[0] === 0xfe && chunk[1] === 0xff ? 'utf-16be' : 'utf-8');
-    scanner.write(decoder.decode(chunk, { stream: true }));
-  }
-  if (decoder) scanner.write(decoder.decode());
+  const decoder = new XmlDecoder();
+  for await (const chunk of xml) for (const text of decoder.pieces(chunk)) scanner.write(text);
+  scanner.write(decoder.end());
   scanner.end();
 }
 

@@ -1,10 +1,9 @@
-import { TextDecoder } from 'node:util';
 import { FileFormatError } from '../errors';
 import type { ImportRow } from '../resources/validate-rows';
 import { dateText, excelSerialToDate, spreadsheetNumberToText } from './cell-text';
 import { MAX_ROW_CHARS, tooManyColumns, tooManyRows } from './limits';
 import type { ReadLimits } from './types';
-import { checkCarry, cutEntity, declarationEnd, decodeOoxmlEscapes, decodeXmlText, isCdata, isSpace, localNameStart, nameIs, tagEnd } from './xml-scan';
+import { checkCarry, cutEntity, declarationEnd, decodeOoxmlEscapes, decodeXmlText, isCdata, isSpace, localNameStart, nameIs, tagEnd, XmlDecoder } from './xml-scan';
 import { textReadLimit, xlsxCellLimit, xlsxCellTooLong, type WorkbookParts } from './xlsx-parts';
 
 /** Rows in an Excel sheet; a row number beyond it means a crafted or corrupt file. */
@@ -12,13 +11,6 @@ export const MAX_XLSX_ROWS = 1_048_576;
 
 /** Columns in an Excel sheet (A…XFD). */
 export const MAX_XLSX_COLUMNS = 16_384;
-
-/**
- * Most bytes decoded into one string: a longer one (past 128 KiB once two-byte) would be allocated
- * in V8's large-object space, several times slower to make and scan.
- */
-const PIECE_BYTES = 64 * 1024;
-const EMPTY = Buffer.alloc(0);
 
 const LESS = 0x3c;
 const GREATER = 0x3e;
@@ -71,9 +63,7 @@ export class SheetReader {
   private readonly maxRows: number;
   private readonly maxColumns: number;
   private readonly dates = new Map<number, string>();
-  private readonly decoder = new TextDecoder('utf-8');
-  /** The bytes from the last `<` of the previous chunk: decoded with the start of the next one. */
-  private held: Buffer = EMPTY;
+  private readonly decoder = new XmlDecoder();
   /** Markup or an entity cut by the end of the previous piece of text. */
   private carry = '';
 
@@ -113,39 +103,17 @@ export class SheetReader {
     this.maxColumns = limits.maxColumns;
   }
 
-  /**
-   * Reads the next chunk of the sheet's XML (UTF-8); finished rows are added to `out`. The bytes are
-   * decoded in pieces cut before a `<`, so a tag cut by the end of a chunk is completed in bytes,
-   * and the text scanned is one flat string rather than the end of one joined to the next.
-   */
+  /** Reads the next chunk of the sheet's XML; finished rows are added to `out`. */
   write(bytes: Buffer): void {
-    let from = 0;
-    if (this.held.length > 0) {
-      const lt = bytes.indexOf(LESS);
-      from = lt === -1 || lt > PIECE_BYTES ? Math.min(bytes.length, PIECE_BYTES) : lt;
-      const bridge = Buffer.concat([this.held, bytes.subarray(0, from)]);
-      this.held = EMPTY;
-      this.scan(this.decoder.decode(bridge, { stream: true }));
-    }
-    while (from < bytes.length && !this.done) {
-      const end = Math.min(bytes.length, from + PIECE_BYTES);
-      const lt = bytes.lastIndexOf(LESS, end - 1);
-      const to = lt > from ? lt : end;
-      this.scan(this.decoder.decode(bytes.subarray(from, to), { stream: true }));
-      if (end === bytes.length) {
-        // Copied: the source may reuse its buffer.
-        if (to < end) this.held = Buffer.from(bytes.subarray(to));
-        return;
-      }
-      from = to;
+    for (const text of this.decoder.pieces(bytes)) {
+      this.scan(text);
+      if (this.done) return;
     }
   }
 
   /** Reads what is left at the end of the sheet's XML. */
   end(): void {
-    const rest = this.held;
-    this.held = EMPTY;
-    this.scan(this.decoder.decode(rest));
+    this.scan(this.decoder.end());
   }
 
   /** Scans the next piece of decoded text. */

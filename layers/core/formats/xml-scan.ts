@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { FileFormatError } from '../errors';
 import { NOT_A_WORKBOOK } from './zip-stream';
 
@@ -28,6 +29,14 @@ const SEMICOLON = 0x3b;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const EQUALS = 0x3d;
+
+/**
+ * Most bytes decoded into one string: a longer one (past 128 KiB once two-byte) would be allocated
+ * in V8's large-object space, several times slower to make and to scan.
+ */
+const PIECE_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+const LESS = 0x3c;
 
 /** Longest piece of markup (a tag, a comment) kept across chunks; the parts of a workbook have short tags. */
 const MAX_MARKUP_CHARS = 1024 * 1024;
@@ -151,6 +160,70 @@ export function declarationEnd(text: string, lt: number): number {
 /** Whether the markup at `lt` is a CDATA section. */
 export function isCdata(text: string, lt: number): boolean {
   return text.startsWith('<![CDATA[', lt);
+}
+
+/**
+ * Decodes a part's bytes (UTF-8, or UTF-16 with a BOM) into pieces of text for a scanner, each of at
+ * most 64 KiB of bytes and, in UTF-8, cut before a `<`: the bytes of a tag cut by the end of a chunk
+ * wait for the next one, so a scanner rarely has markup to carry, and the text it scans is a flat
+ * string rather than the carried markup joined to the next piece (a cons string, slower to read).
+ */
+export class XmlDecoder {
+  private decoder: TextDecoder | undefined;
+  /** Whether pieces may be cut before a `<` (in UTF-16 a 0x3C byte is not a character). */
+  private utf8 = true;
+  /** Bytes for the next piece: from the last `<` of the previous chunk, or a first byte too few to tell the encoding. */
+  private held: Buffer = EMPTY;
+
+  /** The text of the next chunk of bytes, piece by piece. */
+  *pieces(bytes: Buffer): Generator<string> {
+    if (!this.decoder) {
+      // The byte order mark, if any, decides the encoding: wait for its two bytes.
+      const head = this.held.length > 0 ? Buffer.concat([this.held, bytes]) : bytes;
+      if (head.length < 2) {
+        this.held = Buffer.from(head);
+        return;
+      }
+      this.held = EMPTY;
+      this.decoder = this.open(head);
+      bytes = head;
+    }
+    const decoder = this.decoder;
+    let from = 0;
+    if (this.held.length > 0) {
+      // The held tag ends before the next `<`, nearly always.
+      const lt = bytes.indexOf(LESS);
+      from = lt === -1 || lt > PIECE_BYTES ? Math.min(bytes.length, PIECE_BYTES) : lt;
+      const bridge = Buffer.concat([this.held, bytes.subarray(0, from)]);
+      this.held = EMPTY;
+      yield decoder.decode(bridge, { stream: true });
+    }
+    while (from < bytes.length) {
+      const end = Math.min(bytes.length, from + PIECE_BYTES);
+      const lt = this.utf8 ? bytes.lastIndexOf(LESS, end - 1) : -1;
+      const to = lt > from ? lt : end;
+      const last = end === bytes.length;
+      // Copied: the source may reuse its buffer.
+      if (last && to < end) this.held = Buffer.from(bytes.subarray(to));
+      yield decoder.decode(bytes.subarray(from, to), { stream: true });
+      if (last) return;
+      from = to;
+    }
+  }
+
+  /** The text left at the end of the part. */
+  end(): string {
+    const rest = this.held;
+    this.held = EMPTY;
+    return (this.decoder ?? this.open(rest)).decode(rest);
+  }
+
+  /** The decoder the byte order mark calls for: UTF-16 LE or BE, else UTF-8 (whose own mark it skips). */
+  private open(head: Buffer): TextDecoder {
+    const encoding = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8';
+    this.utf8 = encoding === 'utf-8';
+    return new TextDecoder(encoding);
+  }
 }
 
 /** Whether `text[start…end)` is `name`. */

@@ -97,6 +97,28 @@ describe('readRows (xlsx): the sheet XML', () => {
     expect(await read(buildZip([...entries.slice(0, -1), after]))).toEqual([{ row: 1, cells: ['1'] }]);
   });
 
+  it('reads parts and sheets written in UTF-16 (LE or BE, with a byte order mark), at any chunk cut', async () => {
+    // Arrange
+    const utf16 = (content: string, bigEndian: boolean) => {
+      const le = Buffer.from(`\uFEFF${content.replace('UTF-8', 'UTF-16')}`, 'utf16le');
+      return bigEndian ? le.swap16() : le;
+    };
+    const spec: WorkbookSpec = {
+      sheets: [{ name: 'Łódź', rows: '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>東京 😀 &amp; Größe</t></is></c></row>' }],
+      sharedStrings: ['<t>Ø shared</t>'],
+    };
+    const entries = workbookEntries(spec).map((entry) =>
+      entry.name === 'xl/workbook.xml' || entry.name.startsWith('xl/worksheets/') || entry.name === 'xl/sharedStrings.xml'
+        ? { ...entry, content: utf16(String(entry.content), entry.name === 'xl/workbook.xml'), stored: true }
+        : { ...entry, stored: true },
+    );
+    const expected = [{ row: 1, cells: ['Ø shared', '東京 😀 & Größe'] }];
+
+    // Act and assert
+    expect(await read(buildZip(entries))).toEqual(expected);
+    for (const size of [1, 3, 7]) expect(await collect(readRows('xlsx', chunked(buildZip(entries), size).stream))).toEqual(expected);
+  });
+
   it("refuses a row or a column beyond Excel's", async () => {
     const sheet = (rows: string) => buildZip(workbookEntries({ sheets: [{ name: 'S', rows }] }));
 
