@@ -19,6 +19,7 @@ const QUESTION = 0x3f;
 const BANG = 0x21;
 const COLON = 0x3a;
 const EQUALS = 0x3d;
+const AMPERSAND = 0x26;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const LETTER_C = 0x63;
@@ -62,7 +63,7 @@ export class SheetReader {
   private readonly textLimit: number;
   private readonly maxRows: number;
   private readonly maxColumns: number;
-  private readonly dates = new Map<number, string>();
+  private readonly dates = new Map<string, string>();
   private readonly decoder = new XmlDecoder();
   /** Markup or an entity cut by the end of the previous piece of text. */
   private carry = '';
@@ -124,7 +125,7 @@ export class SheetReader {
     const length = text.length;
     let i = 0;
     while (i < length) {
-      const lt = text.indexOf('<', i);
+      const lt = text.charCodeAt(i) === LESS ? i : text.indexOf('<', i);
       if (lt !== i) {
         const end = lt === -1 ? length : lt;
         if (this.target !== NOWHERE) {
@@ -264,8 +265,10 @@ export class SheetReader {
       while (isSpace(c)) c = text.charCodeAt(++i);
       if (i >= length) return -1;
       if (c !== DQUOTE && c !== SQUOTE) break;
-      const close = text.indexOf(c === DQUOTE ? '"' : "'", i + 1);
-      if (close === -1) return -1;
+      // Values are short: a loop beats a call to indexOf.
+      let close = i + 1;
+      while (close < length && text.charCodeAt(close) !== c) close += 1;
+      if (close === length) return -1;
       if (nameEnd - nameStart === 1) {
         const letter = text.charCodeAt(nameStart);
         if (letter === 0x72 /* r */) {
@@ -326,9 +329,13 @@ export class SheetReader {
     }
     if (text.charCodeAt(end + 1) !== LESS || text.charCodeAt(end + 2) !== LETTER_V || text.charCodeAt(end + 3) !== GREATER) return end;
     const start = end + 4;
-    const close = text.indexOf('<', start);
+    let close = start;
+    let entities = false;
+    for (let c = text.charCodeAt(close); c !== LESS; c = text.charCodeAt(++close)) {
+      if (close >= text.length) return end;
+      if (c === AMPERSAND) entities = true;
+    }
     if (
-      close === -1 ||
       text.charCodeAt(close + 1) !== SLASH ||
       text.charCodeAt(close + 2) !== LETTER_V ||
       text.charCodeAt(close + 3) !== GREATER ||
@@ -339,7 +346,8 @@ export class SheetReader {
     ) {
       return end;
     }
-    this.value = decodeXmlText(text.slice(start, close));
+    const raw = text.slice(start, close);
+    this.value = entities ? decodeXmlText(raw) : raw;
     if (this.value.length > this.textLimit) throw xlsxCellTooLong(this.cellLimit, `cell ${this.ref()}`);
     this.endCell();
     return close + 7;
@@ -394,17 +402,17 @@ export class SheetReader {
         return value === '' ? '' : dateText(new Date(/T[\d:.]+$/.test(value) ? `${value}Z` : value));
       default: {
         if (value === '') return '';
-        if (this.dateStyles[this.style] === true) return this.serialDate(parseFloat(value));
+        if (this.dateStyles[this.style] === true) return this.serialDate(value);
         return plainNumberText(value) ?? spreadsheetNumberToText(parseFloat(value));
       }
     }
   }
 
-  /** A date serial as date text, cached: a sheet's dates repeat (one per day at most). */
-  private serialDate(serial: number): string {
+  /** A date serial as date text, cached by its text: a sheet's dates repeat (one per day at most). */
+  private serialDate(serial: string): string {
     let text = this.dates.get(serial);
     if (text === undefined) {
-      text = dateText(excelSerialToDate(serial, this.date1904));
+      text = dateText(excelSerialToDate(parseFloat(serial), this.date1904));
       if (this.dates.size >= 10_000) this.dates.clear();
       this.dates.set(serial, text);
     }
@@ -454,7 +462,7 @@ function typeOf(text: string, start: number, end: number): number {
     if (c === 0x64 /* d */) return DATE;
     return NUMBER;
   }
-  if (length === 3 && text.startsWith('str', start)) return STRING;
+  if (length === 3 && c === 0x73 && text.charCodeAt(start + 1) === 0x74 && text.charCodeAt(start + 2) === 0x72) return STRING;
   if (length === 9 && text.startsWith('inlineStr', start)) return INLINE;
   return NUMBER;
 }

@@ -4,7 +4,7 @@ import { FileFormatError } from '../errors';
 import type { ImportRow } from '../resources/validate-rows';
 import { dateText, excelSerialToDate, spreadsheetNumberToText } from './cell-text';
 import { limitBytes, resolveReadLimits } from './limits';
-import type { ReadLimits, ReadOptions } from './types';
+import type { ReadOptions } from './types';
 import { isDateFormat, MAX_XLSX_CELL_CHARS, WorkbookParts } from './xlsx-parts';
 import { SheetReader } from './xlsx-sheet';
 import { inflate, InflateBudget, isSourceError, NOT_A_WORKBOOK, Spool, ZipStreamReader } from './zip-stream';
@@ -37,28 +37,19 @@ export async function* readXlsxRows(input: Readable, options: Pick<ReadOptions, 
   const zip = new ZipStreamReader(limitBytes(input, limits.maxFileBytes), { maxEntries: limits.maxXlsxEntries }, budget);
   const parts = new WorkbookParts(limits);
   const spool = new Spool();
-  const spooled = new Map<string, { start: number; length: number; method: number }>();
   try {
-    for (let entry = await zip.next(); entry !== undefined; entry = await zip.next()) {
-      const key = entry.name.toLowerCase();
-      const kind = parts.kindOf(key);
-      if (kind === 'other') continue;
-      if (kind !== 'sheet') {
-        await parts.read(kind, inflate(zip.data(), entry.method, budget));
-        continue;
-      }
-      const wanted = parts.isWanted(key, options.sheet);
-      if (wanted === false) continue;
-      if (wanted && parts.ready()) {
-        yield* readSheet(inflate(zip.data(), entry.method, budget), parts, limits);
-        return;
-      }
-      spooled.set(key, { ...(await spool.write(zip.data())), method: entry.method });
+    const xml = await sheetXml(zip, parts, spool, options.sheet);
+    // Read here rather than in a generator of its own: every row would pass one more await.
+    const rows = new SheetReader(parts, limits);
+    for await (const chunk of xml) {
+      rows.write(chunk);
+      for (const row of rows.out) yield row;
+      rows.out.length = 0;
+      // Nothing after `</sheetData>` matters: stop inflating.
+      if (rows.done) return;
     }
-    const sheet = parts.pick(options.sheet);
-    const stored = spooled.get(sheet.key);
-    if (!stored) throw new FileFormatError(`${NOT_A_WORKBOOK}: the data of its sheet '${sheet.name}' is missing`);
-    yield* readSheet(inflate(spool.read(stored), stored.method, budget), parts, limits);
+    rows.end();
+    for (const row of rows.out) yield row;
   } catch (error) {
     if (error instanceof FileFormatError || isSourceError(error)) throw error;
     throw new FileFormatError(NOT_A_WORKBOOK, { cause: error });
@@ -69,17 +60,30 @@ export async function* readXlsxRows(input: Readable, options: Pick<ReadOptions, 
   }
 }
 
-/** Rows of a sheet's XML, yielded a decoded chunk at a time; stops inflating at `</sheetData>`. */
-async function* readSheet(xml: AsyncIterable<Buffer>, parts: WorkbookParts, limits: ReadLimits): AsyncGenerator<ImportRow> {
-  const rows = new SheetReader(parts, limits);
-  for await (const chunk of xml) {
-    rows.write(chunk);
-    for (const row of rows.out) yield row;
-    rows.out.length = 0;
-    if (rows.done) return;
+/**
+ * The inflated XML of the sheet to read (`sheet`, else the first), once the parts its cells refer
+ * to are read: as it streams when they came before it, else from the spool once the whole zip,
+ * central directory included, was read and checked.
+ */
+async function sheetXml(zip: ZipStreamReader, parts: WorkbookParts, spool: Spool, sheet: string | undefined): Promise<AsyncIterable<Buffer>> {
+  const spooled = new Map<string, { start: number; length: number; method: number }>();
+  for (let entry = await zip.next(); entry !== undefined; entry = await zip.next()) {
+    const key = entry.name.toLowerCase();
+    const kind = parts.kindOf(key);
+    if (kind === 'other') continue;
+    if (kind !== 'sheet') {
+      await parts.read(kind, inflate(zip.data(), entry.method, zip.budget));
+      continue;
+    }
+    const wanted = parts.isWanted(key, sheet);
+    if (wanted === false) continue;
+    if (wanted && parts.ready()) return inflate(zip.data(), entry.method, zip.budget);
+    spooled.set(key, { ...(await spool.write(zip.data())), method: entry.method });
   }
-  rows.end();
-  for (const row of rows.out) yield row;
+  const picked = parts.pick(sheet);
+  const stored = spooled.get(picked.key);
+  if (!stored) throw new FileFormatError(`${NOT_A_WORKBOOK}: the data of its sheet '${picked.name}' is missing`);
+  return inflate(spool.read(stored), stored.method, zip.budget);
 }
 
 /**
