@@ -1,8 +1,11 @@
 /**
- * S3 on 127.0.0.1 with s3rver, objects stored as files under the data folder, the template's
- * buckets created with a permissive CORS rule (browsers upload through presigned URLs).
+ * S3 on 127.0.0.1 with s3rver in a process of its own, objects stored as files under the data
+ * folder, the template's buckets created with a permissive CORS rule (browsers upload through
+ * presigned URLs).
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 export interface S3LocalOptions {
   readonly directory: string;
@@ -15,6 +18,8 @@ export interface S3LocalOptions {
 export interface S3Local {
   readonly endpoint: string;
   readonly port: number;
+  /** The s3rver process. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -41,28 +46,80 @@ const PERMISSIVE_CORS = `<CORSConfiguration>
   </CORSRule>
 </CORSConfiguration>`;
 
+/**
+ * Starts s3rver in a child process of its own (`s3-local-main.ts`), as DynamoDB Local runs in its
+ * own Java process: S3 is a service, not part of the function that calls it, so the bytes s3rver
+ * receives and serves are not counted, collected or buffered in the stack's process, and the
+ * memory the stack reports is that of API Gateway, Step Functions and the handlers alone.
+ */
 export async function startS3Local(options: S3LocalOptions): Promise<S3Local> {
+  fs.mkdirSync(options.directory, { recursive: true });
+  const child = fork(path.join(__dirname, 's3-local-main.ts'), [], {
+    // tsx's CommonJS loader, found from here: the stack may run from any working directory.
+    execArgv: ['--require', require.resolve('tsx/cjs')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const started = await new Promise<S3LocalReply>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as S3LocalReply));
+    child.once('exit', (code, signal) => reject(new Error(`s3rver exited before it was ready (${signal ?? `exit code ${code}`})`)));
+    const request: S3LocalRequest = { directory: options.directory, buckets: options.buckets, port: options.port ?? 0 };
+    child.send(request);
+  }).catch(async (error: unknown) => {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  });
+  if ('error' in started) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`s3rver did not start: ${started.error}`);
+  }
+  const endpoint = `http://127.0.0.1:${started.port}`;
+  options.log?.(`s3: s3rver on ${endpoint} (${options.directory}, process ${child.pid}), buckets ${options.buckets.join(', ')}`);
+  return {
+    endpoint,
+    port: started.port,
+    pid: child.pid,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.kill('SIGTERM');
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}
+
+/** What the parent sends the s3rver process once. */
+export interface S3LocalRequest {
+  readonly directory: string;
+  readonly buckets: readonly string[];
+  readonly port: number;
+}
+
+/** The s3rver process's one reply. */
+export type S3LocalReply = { readonly port: number } | { readonly error: string };
+
+/** Runs s3rver in this process (the body of `s3-local-main.ts`). */
+export async function runS3rver(request: S3LocalRequest): Promise<{ port: number; close: () => Promise<void> }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require('s3rver') as S3rverConstructor;
-  fs.mkdirSync(options.directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
-    port: options.port ?? 0,
-    directory: options.directory,
+    port: request.port,
+    directory: request.directory,
     silent: true,
     // Path-style only: virtual-host buckets would need DNS for *.127.0.0.1.
     vhostBuckets: false,
     allowMismatchedSignatures: true,
-    configureBuckets: options.buckets.map((name) => ({ name, configs: [PERMISSIVE_CORS] })),
+    configureBuckets: request.buckets.map((name) => ({ name, configs: [PERMISSIVE_CORS] })),
   });
   tolerateDirectoryCleanupRaces(server.store);
   const address = await server.run();
-  const endpoint = `http://127.0.0.1:${address.port}`;
-  options.log?.(`s3: s3rver on ${endpoint} (${options.directory}), buckets ${options.buckets.join(', ')}`);
   return {
-    endpoint,
     port: address.port,
-    stop: async () => {
+    close: async () => {
       const closing = server.close();
       server.httpServer?.closeAllConnections?.();
       await closing;
