@@ -4,7 +4,7 @@
  * 1. Generates deterministic products files (CSV and XLSX) under bench/.data/.
  * 2. Core pipeline alone (parse → map → validate with an in-memory store), each measurement in a
  *    fresh Node process pinned to one core, from an esbuild bundle like the Lambda's.
- * 3. End to end on the local stack started as a user starts it (`tsx bin/local.ts`, fresh data
+ * 3. End to end on the local stack started as a user starts it (`node bin/local.js`, fresh data
  *    folder): import CSV, import XLSX, export CSV, export XLSX, each timed from the first API call
  *    to COMPLETED, with the peak RSS and CPU time of the stack's Node process and of DynamoDB Local's
  *    Java process, and the time per workflow phase from the handlers' JSON log lines.
@@ -50,7 +50,7 @@ interface Args {
   keepData: boolean;
   /** When the presigned route is missing and a file is over 6 MB: import the same rows as ≤6 MB parts. */
   splitFallback: boolean;
-  /** `disk`: `tsx bin/local.ts` as a user runs it; `memory`: the same stack with DynamoDB Local in memory. */
+  /** `disk`: `node bin/local.js` as a user runs it; `memory`: the same stack with DynamoDB Local in memory. */
   dynamodb: 'disk' | 'memory';
   /**
    * `in-process`: handlers run in the stack's process, as `npm start` runs them; `process`: in
@@ -91,6 +91,8 @@ interface ProcSample {
   rssKb: number;
   /** utime + stime in clock ticks. */
   cpuTicks: number;
+  /** The command line, arguments joined by spaces. */
+  cmd: string;
 }
 
 function readProc(pid: number): ProcSample | undefined {
@@ -102,7 +104,8 @@ function readProc(pid: number): ProcSample | undefined {
     const name = /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '?';
     const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
-    return { pid, ppid, name, rssKb, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return { pid, ppid, name, rssKb, cpuTicks: Number(fields[11]) + Number(fields[12]), cmd };
   } catch {
     return undefined;
   }
@@ -134,10 +137,12 @@ function processTree(root: number): ProcSample[] {
   return seen;
 }
 
-/** The roles in the stack's process tree: tsx's launcher, the stack's Node process, DynamoDB Local. */
+/** The roles in the stack's process tree: tsx's launcher, the stack's Node process, DynamoDB Local, s3rver. */
 interface Roles {
   node?: ProcSample;
   java?: ProcSample;
+  /** s3rver's own process (`lib/local/s3-local-main.ts`): an emulator, like DynamoDB Local. */
+  s3?: ProcSample;
   launcher?: ProcSample;
   /** Lambda worker processes (LOCAL_LAMBDA_ISOLATION=process): the stack's Node children. */
   workers: ProcSample[];
@@ -147,9 +152,10 @@ function rolesOf(tree: ProcSample[]): Roles {
   const java = tree.find((p) => p.name === 'java');
   // The stack's Node process is Java's parent; without Java yet, the deepest node process.
   const node = java ? tree.find((p) => p.pid === java.ppid) : tree.filter((p) => p.name.startsWith('node')).at(-1);
-  const workers = node ? tree.filter((p) => p.ppid === node.pid && p.name.startsWith('node')) : [];
-  const launcher = tree.find((p) => p.pid !== node?.pid && p.name.startsWith('node') && !workers.includes(p));
-  return { node, java, launcher, workers };
+  const s3 = tree.find((p) => p.cmd.includes('s3-local-main'));
+  const workers = node ? tree.filter((p) => p.ppid === node.pid && p.name.startsWith('node') && p !== s3) : [];
+  const launcher = tree.find((p) => p.pid !== node?.pid && p.name.startsWith('node') && !workers.includes(p) && p !== s3);
+  return { node, java, s3, launcher, workers };
 }
 
 /** Samples the tree every 200 ms; `window()` gives the peaks and CPU seconds since `mark()`. */
@@ -157,9 +163,10 @@ class TreeSampler {
   private timer: NodeJS.Timeout | undefined;
   private peakNodeKb = 0;
   private peakJavaKb = 0;
+  private peakS3Kb = 0;
   /** The largest sum of the worker processes' RSS seen at one time. */
   private peakWorkersKb = 0;
-  private startCpu = { node: 0, java: 0 };
+  private startCpu = { node: 0, java: 0, s3: 0 };
   private startAt = 0;
   last: Roles = { workers: [] };
 
@@ -183,6 +190,7 @@ class TreeSampler {
     const roles = rolesOf(processTree(this.root));
     if (roles.node) this.peakNodeKb = Math.max(this.peakNodeKb, roles.node.rssKb);
     if (roles.java) this.peakJavaKb = Math.max(this.peakJavaKb, roles.java.rssKb);
+    if (roles.s3) this.peakS3Kb = Math.max(this.peakS3Kb, roles.s3.rssKb);
     this.peakWorkersKb = Math.max(this.peakWorkersKb, roles.workers.reduce((n, w) => n + w.rssKb, 0));
     this.last = roles;
     this.cpuSeries.push({ t: Date.now(), node: roles.node?.cpuTicks ?? 0, java: roles.java?.cpuTicks ?? 0 });
@@ -205,8 +213,9 @@ class TreeSampler {
     const roles = this.sample();
     this.peakNodeKb = roles.node?.rssKb ?? 0;
     this.peakJavaKb = roles.java?.rssKb ?? 0;
+    this.peakS3Kb = roles.s3?.rssKb ?? 0;
     this.peakWorkersKb = roles.workers.reduce((n, w) => n + w.rssKb, 0);
-    this.startCpu = { node: roles.node?.cpuTicks ?? 0, java: roles.java?.cpuTicks ?? 0 };
+    this.startCpu = { node: roles.node?.cpuTicks ?? 0, java: roles.java?.cpuTicks ?? 0, s3: roles.s3?.cpuTicks ?? 0 };
     this.startAt = Date.now();
   }
 
@@ -215,9 +224,12 @@ class TreeSampler {
     const seconds = (Date.now() - this.startAt) / 1000;
     const nodeCpu = ((roles.node?.cpuTicks ?? 0) - this.startCpu.node) / CLK_TCK;
     const javaCpu = ((roles.java?.cpuTicks ?? 0) - this.startCpu.java) / CLK_TCK;
+    const s3Cpu = ((roles.s3?.cpuTicks ?? 0) - this.startCpu.s3) / CLK_TCK;
     return {
       peak_rss_node_mb: Math.round(this.peakNodeKb / 1024),
       peak_rss_java_mb: Math.round(this.peakJavaKb / 1024),
+      peak_rss_s3_mb: Math.round(this.peakS3Kb / 1024),
+      cpu_s3_s: round(s3Cpu, 1),
       ...(this.peakWorkersKb > 0 ? { peak_rss_workers_sum_mb: Math.round(this.peakWorkersKb / 1024) } : {}),
       end_rss_node_mb: Math.round((roles.node?.rssKb ?? 0) / 1024),
       cpu_node_s: round(nodeCpu, 1),
@@ -276,6 +288,9 @@ function memoryPeaks(file: string, since: number): MemoryPeaks | undefined {
 interface ResourceWindow {
   peak_rss_node_mb: number;
   peak_rss_java_mb: number;
+  /** s3rver's process (an emulator, apart from the stack's process). */
+  peak_rss_s3_mb: number;
+  cpu_s3_s: number;
   end_rss_node_mb: number;
   cpu_node_s: number;
   cpu_java_s: number;
@@ -327,7 +342,7 @@ interface RunningStack {
 
 
 /**
- * `tsx bin/local.ts` with PORT and a fresh DATAIO_DATA_DIR (as test/support/local-stack-process.ts
+ * `node bin/local.js` with PORT and a fresh DATAIO_DATA_DIR (as test/support/local-stack-process.ts
  * does), but with the handlers' logs on (DATAIO_LOG unset) so the phases can be timed, and the
  * child's pid at hand for sampling.
  */
@@ -346,8 +361,9 @@ async function startStack(logFile: string, dynamodb: 'disk' | 'memory', isolatio
   // Profiling the stack: e.g. BENCH_STACK_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 (NODE_OPTIONS
   // reaches the process tsx starts; Java ignores it).
   if (process.env.BENCH_STACK_NODE_OPTIONS) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${process.env.BENCH_STACK_NODE_OPTIONS}`.trim();
-  const entry = dynamodb === 'memory' ? path.join(__dirname, 'local-stack-memory.ts') : path.join(ROOT, 'bin', 'local.ts');
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), entry], {
+  // bin/local.js as `npm start` runs it: the stack in a child process with few malloc arenas.
+  const entry = dynamodb === 'memory' ? [path.join(__dirname, 'local-stack-memory.ts')] : [];
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'local.js'), ...entry], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -926,7 +942,7 @@ function printTable(core: Array<CoreMeasure & { pinned: boolean }>, e2e: Scenari
   for (const c of core) console.log(`  ${pad(c.name, 40, true)} ${pad(c.rows, 9)} ${pad(c.seconds.toFixed(2), 8)} ${pad(c.rows_per_s, 9)} ${pad(c.peak_rss_mb, 12)}`);
   console.log('');
   console.log('End to end on the local stack (API call → COMPLETED):');
-  console.log(`  ${pad('scenario', 26, true)} ${pad('rows', 9)} ${pad('s', 8)} ${pad('rows/s', 8)} ${pad('node MB', 8)} ${pad('heap MB', 8)} ${pad('buf MB', 7)} ${pad('java MB', 8)} ${pad('node CPU', 9)} ${pad('java CPU', 9)}  phases (wall s)`);
+  console.log(`  ${pad('scenario', 26, true)} ${pad('rows', 9)} ${pad('s', 8)} ${pad('rows/s', 8)} ${pad('node MB', 8)} ${pad('heap MB', 8)} ${pad('buf MB', 7)} ${pad('java MB', 8)} ${pad('s3 MB', 6)} ${pad('node CPU', 9)} ${pad('java CPU', 9)}  phases (wall s)`);
   for (const s of e2e) {
     if (s.name.startsWith('dynamodb-raw')) continue;
     if (s.status !== 'ok') {
@@ -936,7 +952,7 @@ function printTable(core: Array<CoreMeasure & { pinned: boolean }>, e2e: Scenari
     const r = s.resources!;
     const phases = (s.phases ?? []).map((p) => `${p.phase} ${p.wall_s}${p.cpu_node_s !== undefined && p.wall_s >= 1 ? ` (cpu node ${p.cpu_node_s}/java ${p.cpu_java_s})` : ''}`).join(', ');
     console.log(
-      `  ${pad(s.name, 26, true)} ${pad(s.rows ?? 0, 9)} ${pad((s.seconds ?? 0).toFixed(1), 8)} ${pad(s.rows_per_s ?? 0, 8)} ${pad(r.peak_rss_node_mb, 8)} ${pad(r.node_memory?.peak_heap_used_mb ?? '-', 8)} ${pad(r.node_memory?.peak_array_buffers_mb ?? '-', 7)} ${pad(r.peak_rss_java_mb, 8)} ${pad(`${r.cpu_node_pct}%`, 9)} ${pad(`${r.cpu_java_pct}%`, 9)}  ${phases}`,
+      `  ${pad(s.name, 26, true)} ${pad(s.rows ?? 0, 9)} ${pad((s.seconds ?? 0).toFixed(1), 8)} ${pad(s.rows_per_s ?? 0, 8)} ${pad(r.peak_rss_node_mb, 8)} ${pad(r.node_memory?.peak_heap_used_mb ?? '-', 8)} ${pad(r.node_memory?.peak_array_buffers_mb ?? '-', 7)} ${pad(r.peak_rss_java_mb, 8)} ${pad(r.peak_rss_s3_mb ?? '-', 6)} ${pad(`${r.cpu_node_pct}%`, 9)} ${pad(`${r.cpu_java_pct}%`, 9)}  ${phases}`,
     );
   }
   const withLambdas = e2e.filter((s) => s.lambdas);
@@ -991,7 +1007,7 @@ async function main(): Promise<void> {
   const e2e: ScenarioResult[] = [];
   const e2eWanted = E2E_SCENARIOS.filter((s) => wanted(args, s));
   if (e2eWanted.length > 0) {
-    console.log('starting the local stack (tsx bin/local.ts)…');
+    console.log('starting the local stack (node bin/local.js)…');
     const logFile = path.join(DATA_DIR, `stack-${args.rows}-${args.dynamodb}.log`);
     console.log(args.dynamodb === 'memory' ? '  (DynamoDB Local in memory: bench/local-stack-memory.ts)' : '  (as a user runs it: DynamoDB Local persisted under the data folder)');
     if (args.isolation === 'process') console.log('  (handlers in worker processes, like Lambda environments: LOCAL_LAMBDA_ISOLATION=process)');
@@ -1011,8 +1027,8 @@ async function main(): Promise<void> {
       console.log(`  API ${stack.apiUrl}, DynamoDB ${stack.dynamodbEndpoint}, data ${stack.dataDir}`);
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const idle = stack.sampler.sample();
-      results.stack_idle_rss_mb = { node: Math.round((idle.node?.rssKb ?? 0) / 1024), java: Math.round((idle.java?.rssKb ?? 0) / 1024), launcher: Math.round((idle.launcher?.rssKb ?? 0) / 1024) };
-      console.log(`  idle RSS: node ${(results.stack_idle_rss_mb as any).node} MB, java ${(results.stack_idle_rss_mb as any).java} MB`);
+      results.stack_idle_rss_mb = { node: Math.round((idle.node?.rssKb ?? 0) / 1024), java: Math.round((idle.java?.rssKb ?? 0) / 1024), s3: Math.round((idle.s3?.rssKb ?? 0) / 1024), launcher: Math.round((idle.launcher?.rssKb ?? 0) / 1024) };
+      console.log(`  idle RSS: node ${(results.stack_idle_rss_mb as any).node} MB, java ${(results.stack_idle_rss_mb as any).java} MB, s3rver ${(results.stack_idle_rss_mb as any).s3} MB`);
       const secret = localJwtSecret(stack.dataDir);
       const api = new ApiClient(stack.apiUrl, issueToken({ org: 'acme', user: 'bench', perms: ['*'] }, secret));
 
