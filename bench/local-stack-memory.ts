@@ -1,9 +1,10 @@
 /**
- * The local stack exactly as `bin/local.ts` starts it (same templates, handlers, state machines,
- * API, seed), except that DynamoDB Local keeps its data in memory (`-inMemory`) instead of SQLite
+ * The local stack exactly as `bin/local-stack-main.ts` starts it (same templates, handlers, state
+ * machines, API, seed), except that DynamoDB Local keeps its data in memory (`-inMemory`) instead of SQLite
  * files under the data folder. `bench/run.ts --dynamodb memory` uses it to show what the pipeline
  * does when DynamoDB Local's disk persistence is not the bottleneck. Prints the same lines as
- * `bin/local.ts` (`DynamoDB <url>`, `READY <url>`).
+ * `bin/local-stack-main.ts` (`DynamoDB <url>`, `READY <url>`). `bench/run.ts` starts it through
+ * `bin/local.js`, as `npm start` starts the stack.
  */
 import '../lib/local/promise-with-resolvers';
 import path from 'node:path';

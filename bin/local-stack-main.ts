@@ -1,8 +1,9 @@
 /**
- * `npm start`: the embedded local stack. PORT (default 3000) is the API; DynamoDB Local, S3 and
- * Step Functions listen on PORT+1..PORT+3. DATAIO_DATA_DIR (default `.dataio`) keeps the data.
- * Prints `READY <apiUrl>` last once everything is up, after recording the stack in
- * `<dataDir>/local.json` (API URL, pid) for the `dataio` CLI; the record is removed on exit.
+ * The embedded local stack, which `bin/local.js` runs (`npm start`). PORT (default 3000) is the
+ * API; DynamoDB Local, S3 and Step Functions listen on PORT+1..PORT+3. DATAIO_DATA_DIR (default
+ * `.dataio`) keeps the data. Prints `READY <apiUrl>` last once everything is up, after recording
+ * the stack in `<dataDir>/local.json` (API URL, pid) for the `dataio` CLI; the record is removed
+ * on exit.
  */
 import '../lib/local/promise-with-resolvers';
 import path from 'node:path';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // bin/local.js started this process: when it is gone (however it ended), so is the stack.
+  if (process.connected) process.once('disconnect', () => shutdown('launcher exited'));
 
   const stack = await startLocalStack({
     port,

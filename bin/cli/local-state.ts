@@ -14,7 +14,7 @@ const localStateSchema = z.object({
   jwt_audience: z.string().optional(),
 });
 
-/** What `bin/local.ts` writes to `<dataDir>/local.json` once the stack is READY. */
+/** What `bin/local-stack-main.ts` writes to `<dataDir>/local.json` once the stack is READY. */
 export type LocalState = z.infer<typeof localStateSchema>;
 
 /** Records the running stack; written atomically enough for a reader (one small write). */

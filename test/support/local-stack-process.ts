@@ -8,10 +8,12 @@ import { localJwtSecret } from '../../lib/local/jwt-secret';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A local stack started the way a user starts it (`tsx bin/local.ts`), in a child process. */
+/** A local stack started the way a user starts it (`node bin/local.js`), in a child process. */
 export interface LocalStackProcess {
   readonly apiUrl: string;
   readonly dataDir: string;
+  /** The launcher's process (`bin/local.js`); the stack runs in its child. */
+  readonly pid: number;
   /** A token for the local stack, signed with its secret. */
   token(claims: { org: string; user: string; perms: string[]; ttlSeconds?: number }): string;
   /** Everything the stack printed so far. */
@@ -20,11 +22,11 @@ export interface LocalStackProcess {
 }
 
 
-/** Starts `bin/local.ts` with a fresh data folder and waits for its `READY <url>` line. */
+/** Starts `bin/local.js` with a fresh data folder and waits for its `READY <url>` line. */
 export async function startLocalStackProcess(options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<LocalStackProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dataio-e2e-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bin', 'local.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'local.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATAIO_DATA_DIR: dataDir, DATAIO_LOG: 'silent', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,10 +53,11 @@ export async function startLocalStackProcess(options: { timeoutMs?: number; env?
   return {
     apiUrl,
     dataDir,
+    pid: child.pid!,
     token: (claims) => issueToken(claims, secret),
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         const timeout = setTimeout(() => child.kill('SIGKILL'), 10000);

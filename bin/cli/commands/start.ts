@@ -4,7 +4,7 @@ import type { StartArgs } from '../args';
 
 /**
  * `dataio start`: what `npm start` does — `prestart` (bin/ensure-deps.js: dependencies, Java),
- * then bin/local.ts in this process, which runs until Ctrl-C.
+ * then bin/local.js's launcher, which runs the stack in a child process until Ctrl-C.
  */
 export function runStart(args: StartArgs): Promise<number> {
   if (args.port !== undefined) process.env.PORT = String(args.port);
@@ -14,10 +14,7 @@ export function runStart(args: StartArgs): Promise<number> {
   } catch (error) {
     return Promise.resolve((error as { status?: number }).status ?? 1);
   }
-  // require, not import(): under tsx's CommonJS loader a dynamic import resolves as ESM and needs
-  // the file extension, which TypeScript does not allow here.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../../local');
-  // bin/local.ts owns the process from here: it exits on SIGINT/SIGTERM after stopping the stack.
-  return new Promise<number>(() => undefined);
+  const { launch } = require('../../local.js') as { launch: () => Promise<number> };
+  return launch();
 }
