@@ -19,7 +19,6 @@ const QUESTION = 0x3f;
 const BANG = 0x21;
 const COLON = 0x3a;
 const EQUALS = 0x3d;
-const AMPERSAND = 0x26;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const LETTER_C = 0x63;
@@ -265,10 +264,8 @@ export class SheetReader {
       while (isSpace(c)) c = text.charCodeAt(++i);
       if (i >= length) return -1;
       if (c !== DQUOTE && c !== SQUOTE) break;
-      // Values are short: a loop beats a call to indexOf.
-      let close = i + 1;
-      while (close < length && text.charCodeAt(close) !== c) close += 1;
-      if (close === length) return -1;
+      const close = text.indexOf(c === DQUOTE ? '"' : "'", i + 1);
+      if (close === -1) return -1;
       if (nameEnd - nameStart === 1) {
         const letter = text.charCodeAt(nameStart);
         if (letter === 0x72 /* r */) {
@@ -329,12 +326,8 @@ export class SheetReader {
     }
     if (text.charCodeAt(end + 1) !== LESS || text.charCodeAt(end + 2) !== LETTER_V || text.charCodeAt(end + 3) !== GREATER) return end;
     const start = end + 4;
-    let close = start;
-    let entities = false;
-    for (let c = text.charCodeAt(close); c !== LESS; c = text.charCodeAt(++close)) {
-      if (close >= text.length) return end;
-      if (c === AMPERSAND) entities = true;
-    }
+    const close = text.indexOf('<', start);
+    if (close === -1) return end;
     if (
       text.charCodeAt(close + 1) !== SLASH ||
       text.charCodeAt(close + 2) !== LETTER_V ||
@@ -346,8 +339,7 @@ export class SheetReader {
     ) {
       return end;
     }
-    const raw = text.slice(start, close);
-    this.value = entities ? decodeXmlText(raw) : raw;
+    this.value = decodeXmlText(text.slice(start, close));
     if (this.value.length > this.textLimit) throw xlsxCellTooLong(this.cellLimit, `cell ${this.ref()}`);
     this.endCell();
     return close + 7;
