@@ -4,7 +4,7 @@ import { NOT_A_WORKBOOK } from './zip-stream';
 
 /**
  * What an `XmlScanner` reports. Names come as positions in `text` (after any namespace prefix), so
- * the hot path of a sheet compares a few character codes instead of allocating a string per tag.
+ * a handler compares a few character codes instead of allocating a string per tag.
  */
 export interface XmlHandler {
   /** Whether character data is wanted now; text outside such stretches is never sliced out. */
