@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { FileFormatError } from '../errors';
 import { NOT_A_WORKBOOK } from './zip-stream';
@@ -167,28 +168,29 @@ export function isCdata(text: string, lt: number): boolean {
  * most 64 KiB of bytes and, in UTF-8, cut before a `<`: the bytes of a tag cut by the end of a chunk
  * wait for the next one, so a scanner rarely has markup to carry, and the text it scans is a flat
  * string rather than the carried markup joined to the next piece (a cons string, slower to read).
+ * A piece of ASCII is read as Latin-1, the same text made without the decoder's work.
  */
 export class XmlDecoder {
   private decoder: TextDecoder | undefined;
   /** Whether pieces may be cut before a `<` (in UTF-16 a 0x3C byte is not a character). */
   private utf8 = true;
-  /** Bytes for the next piece: from the last `<` of the previous chunk, or a first byte too few to tell the encoding. */
+  /** Whether the decoder holds no bytes of a character cut by the end of the last piece. */
+  private whole = true;
+  /** Bytes for the next piece: from the last `<` of the previous chunk, or the first few of the part (its encoding not known yet). */
   private held: Buffer = EMPTY;
 
   /** The text of the next chunk of bytes, piece by piece. */
   *pieces(bytes: Buffer): Generator<string> {
     if (!this.decoder) {
-      // The byte order mark, if any, decides the encoding: wait for its two bytes.
+      // The byte order mark, if any, decides the encoding: wait for its bytes.
       const head = this.held.length > 0 ? Buffer.concat([this.held, bytes]) : bytes;
-      if (head.length < 2) {
+      if (head.length < 3) {
         this.held = Buffer.from(head);
         return;
       }
       this.held = EMPTY;
-      this.decoder = this.open(head);
-      bytes = head;
+      bytes = head.subarray(this.open(head));
     }
-    const decoder = this.decoder;
     let from = 0;
     if (this.held.length > 0) {
       // The held tag ends before the next `<`, nearly always.
@@ -196,7 +198,7 @@ export class XmlDecoder {
       from = lt === -1 || lt > PIECE_BYTES ? Math.min(bytes.length, PIECE_BYTES) : lt;
       const bridge = Buffer.concat([this.held, bytes.subarray(0, from)]);
       this.held = EMPTY;
-      yield decoder.decode(bridge, { stream: true });
+      yield this.decode(bridge);
     }
     while (from < bytes.length) {
       const end = Math.min(bytes.length, from + PIECE_BYTES);
@@ -205,7 +207,7 @@ export class XmlDecoder {
       const last = end === bytes.length;
       // Copied: the source may reuse its buffer.
       if (last && to < end) this.held = Buffer.from(bytes.subarray(to));
-      yield decoder.decode(bytes.subarray(from, to), { stream: true });
+      yield this.decode(bytes.subarray(from, to));
       if (last) return;
       from = to;
     }
@@ -213,16 +215,27 @@ export class XmlDecoder {
 
   /** The text left at the end of the part. */
   end(): string {
-    const rest = this.held;
+    let rest = this.held;
     this.held = EMPTY;
-    return (this.decoder ?? this.open(rest)).decode(rest);
+    if (!this.decoder) rest = rest.subarray(this.open(rest));
+    return this.decode(rest) + this.decoder!.decode();
   }
 
-  /** The decoder the byte order mark calls for: UTF-16 LE or BE, else UTF-8 (whose own mark it skips). */
-  private open(head: Buffer): TextDecoder {
+  private decode(bytes: Buffer): string {
+    const text = this.utf8 && this.whole && isAscii(bytes) ? bytes.toString('latin1') : this.decoder!.decode(bytes, { stream: true });
+    // After an ASCII byte the decoder holds nothing; before one, it may hold the start of a character.
+    if (bytes.length > 0) this.whole = bytes[bytes.length - 1]! < 0x80;
+    return text;
+  }
+
+  /** Opens the decoder the byte order mark calls for (UTF-16 LE or BE, else UTF-8); the length of the mark. */
+  private open(head: Buffer): number {
     const encoding = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8';
     this.utf8 = encoding === 'utf-8';
-    return new TextDecoder(encoding);
+    // The mark is skipped here, not by the decoder, which would also skip one at the start of the first piece it sees.
+    this.decoder = new TextDecoder(encoding, { ignoreBOM: true });
+    if (!this.utf8) return 2;
+    return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   }
 }
 

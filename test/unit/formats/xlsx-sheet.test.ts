@@ -3,8 +3,10 @@ import { Readable } from 'node:stream';
 import { FileFormatError } from '../../../layers/core/errors';
 import { readRows } from '../../../layers/core/formats/read-rows';
 import { xlsxCellText } from '../../../layers/core/formats/xlsx';
+import { XmlDecoder } from '../../../layers/core/formats/xml-scan';
 import type { ImportRow } from '../../../layers/core/resources/validate-rows';
 import { buildZip, workbookEntries, type WorkbookSpec } from '../../support/zip-builder';
+import { TextDecoder } from 'node:util';
 import { chunked, collect } from './support';
 
 const read = (bytes: Buffer) => collect(readRows('xlsx', Readable.from([bytes])));
@@ -119,6 +121,23 @@ describe('readRows (xlsx): the sheet XML', () => {
     for (const size of [1, 3, 7]) expect(await collect(readRows('xlsx', chunked(buildZip(entries), size).stream))).toEqual(expected);
   });
 
+  it('decodes UTF-8 as one decoder reading it whole would, at any chunk cut: a byte order mark, U+FEFF in text, invalid bytes', async () => {
+    // Arrange: a BOM before the sheet, a lone lead byte before '<' followed by ASCII, a zero-width no-break space.
+    const entries = workbookEntries({ sheets: [{ name: 'S', rows: '<row r="1"><c r="A1" t="str"><v>aINVALID</v></c><c r="B1" t="str"><v>\uFEFFb</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>' }] });
+    const sheet = entries.at(-1)!;
+    const [before, after] = String(sheet.content).split('INVALID') as [string, string];
+    const content = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(before), Buffer.from([0xc3]), Buffer.from(after)]);
+    const zip = buildZip([...entries.slice(0, -1), { ...sheet, content }].map((entry) => ({ ...entry, stored: true })));
+    const expected = [
+      { row: 1, cells: ['a\uFFFD', '\uFEFFb'] },
+      { row: 2, cells: ['2'] },
+    ];
+
+    // Act and assert
+    expect(await read(zip)).toEqual(expected);
+    for (const size of [1, 2, 3, 5, 8, 13]) expect(await collect(readRows('xlsx', chunked(zip, size).stream))).toEqual(expected);
+  });
+
   it("refuses a row or a column beyond Excel's", async () => {
     const sheet = (rows: string) => buildZip(workbookEntries({ sheets: [{ name: 'S', rows }] }));
 
@@ -206,5 +225,47 @@ describe('readRows (xlsx) against exceljs', () => {
     // Assert
     expect(rows).toEqual(await exceljsRows(bytes));
     expect(bySeventeen).toEqual(rows);
+  });
+});
+
+describe('XmlDecoder', () => {
+  /** The text of `bytes` given in chunks of the sizes `sizes` gives, pieces joined. */
+  function decodeInChunks(bytes: Buffer, sizes: () => number): string {
+    const decoder = new XmlDecoder();
+    let text = '';
+    for (let i = 0; i < bytes.length; ) {
+      const size = sizes();
+      for (const piece of decoder.pieces(bytes.subarray(i, i + size))) text += piece;
+      i += size;
+    }
+    return text + decoder.end();
+  }
+
+  it('gives what one decoder reading the bytes whole gives, whatever the chunks: random UTF-8 and UTF-16, invalid bytes included', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const parts = [Buffer.from('<c r="A1">'), Buffer.from('text'), Buffer.from('Größe'), Buffer.from('東京😀'), Buffer.from('\uFEFF'), Buffer.from('<'), Buffer.from([0xc3]), Buffer.from([0xe6, 0x9d]), Buffer.from([0xff])];
+    for (let round = 0; round < 300; round += 1) {
+      const body = Buffer.concat(Array.from({ length: Math.floor(next() * 200) }, () => parts[Math.floor(next() * parts.length)]!));
+      const utf16 = round % 5 === 0;
+      const text = utf16 ? `\uFEFF${new TextDecoder().decode(body)}` : '';
+      const bytes = utf16 ? Buffer.from(text, 'utf16le') : Buffer.concat([round % 2 === 0 ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), body]);
+      const expected = new TextDecoder(utf16 ? 'utf-16le' : 'utf-8').decode(bytes);
+      const size = 1 + Math.floor(next() * 40);
+
+      expect(decodeInChunks(bytes, () => size)).toBe(expected);
+      expect(decodeInChunks(bytes, () => 1 + Math.floor(next() * 9))).toBe(expected);
+    }
+  });
+
+  it('keeps a U+FEFF that starts a piece after pieces of ASCII (a byte order mark only counts at the start)', () => {
+    // Arrange: a window of 64 KiB without a '<' ends right before the character.
+    const text = `<a>${'x'.repeat(64 * 1024 - 3)}\uFEFFy</a>`;
+
+    // Act and assert
+    expect(decodeInChunks(Buffer.from(text), () => 1024 * 1024)).toBe(text);
   });
 });
