@@ -361,9 +361,10 @@ async function startStack(logFile: string, dynamodb: 'disk' | 'memory', isolatio
   // Profiling the stack: e.g. BENCH_STACK_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 (NODE_OPTIONS
   // reaches the process tsx starts; Java ignores it).
   if (process.env.BENCH_STACK_NODE_OPTIONS) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${process.env.BENCH_STACK_NODE_OPTIONS}`.trim();
+  if (dynamodb === 'memory') env.LOCAL_DYNAMODB = 'memory';
+  else delete env.LOCAL_DYNAMODB;
   // bin/local.js as `npm start` runs it: the stack in a child process with few malloc arenas.
-  const entry = dynamodb === 'memory' ? [path.join(__dirname, 'local-stack-memory.ts')] : [];
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'local.js'), ...entry], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'local.js')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -1009,7 +1010,7 @@ async function main(): Promise<void> {
   if (e2eWanted.length > 0) {
     console.log('starting the local stack (node bin/local.js)…');
     const logFile = path.join(DATA_DIR, `stack-${args.rows}-${args.dynamodb}.log`);
-    console.log(args.dynamodb === 'memory' ? '  (DynamoDB Local in memory: bench/local-stack-memory.ts)' : '  (as a user runs it: DynamoDB Local persisted under the data folder)');
+    console.log(args.dynamodb === 'memory' ? '  (DynamoDB Local in memory: LOCAL_DYNAMODB=memory)' : '  (as a user runs it: DynamoDB Local persisted under the data folder)');
     if (args.isolation === 'process') console.log('  (handlers in worker processes, like Lambda environments: LOCAL_LAMBDA_ISOLATION=process)');
     const stack = await startStack(logFile, args.dynamodb, args.isolation);
     results.dynamodb_local_mode = args.dynamodb;

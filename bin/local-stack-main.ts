@@ -17,6 +17,10 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(process.env.DATAIO_DATA_DIR ?? path.join(__dirname, '..', '.dataio'));
   const log = (message: string): void => console.log(`[local] ${message}`);
   const servicePort = (offset: number): number => (port === 0 ? 0 : port + offset);
+  // LOCAL_DYNAMODB=memory: DynamoDB Local keeps its data in memory, not under dataDir (the
+  // benchmark's `--dynamodb memory`: persisted, DynamoDB Local writes 5-10 times slower).
+  const dynamodb = process.env.LOCAL_DYNAMODB ?? 'disk';
+  if (dynamodb !== 'disk' && dynamodb !== 'memory') throw new Error(`LOCAL_DYNAMODB must be disk or memory, got ${dynamodb}`);
 
   const running: { stack?: LocalStack } = {};
   let stopping = false;
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     port,
     dataDir,
+    inMemory: dynamodb === 'memory',
     seed: true,
     log,
     dynamodbPort: servicePort(1),

@@ -15,16 +15,13 @@ const path = require('node:path');
 /** Arenas the local stack's process runs with (glibc's default is eight per core). */
 const LOCAL_MALLOC_ARENA_MAX = '2';
 
-const MAIN = path.join(__dirname, 'local-stack-main.ts');
-
 /**
- * Starts the stack's process (`entry`, by default bin/local-stack-main.ts; the benchmark's
- * in-memory variant passes its own) and resolves with the exit code to end with. Signals reaching this
+ * Starts the stack's process (bin/local-stack-main.ts) and resolves with the exit code to end with. Signals reaching this
  * process are passed on; the IPC channel tells the stack when this process is gone, however it
  * ended, so the stack and its emulators never outlive it.
  */
-function launch(entry = MAIN) {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), entry], {
+function launch() {
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'local-stack-main.ts')], {
     env: { MALLOC_ARENA_MAX: LOCAL_MALLOC_ARENA_MAX, ...process.env },
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
@@ -44,5 +41,4 @@ function launch(entry = MAIN) {
 
 module.exports = { launch, LOCAL_MALLOC_ARENA_MAX };
 
-// `node bin/local.js [entry.ts]`
-if (require.main === module) launch(process.argv[2] ? path.resolve(process.argv[2]) : MAIN).then((code) => process.exit(code));
+if (require.main === module) launch().then((code) => process.exit(code));
