@@ -16,9 +16,9 @@ const path = require('node:path');
 const LOCAL_MALLOC_ARENA_MAX = '2';
 
 /**
- * Starts the stack's process (bin/local-stack-main.ts) and resolves with the exit code to end with. Signals reaching this
- * process are passed on; the IPC channel tells the stack when this process is gone, however it
- * ended, so the stack and its emulators never outlive it.
+ * Starts the stack's process (bin/local-stack-main.ts) and resolves with the exit code to end
+ * with. Signals reaching this process are passed on; the IPC channel tells the stack when this
+ * process is gone, however it ended, so the stack and its emulators never outlive it.
  */
 function launch() {
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'local-stack-main.ts')], {
@@ -39,6 +39,6 @@ function launch() {
   });
 }
 
-module.exports = { launch, LOCAL_MALLOC_ARENA_MAX };
+module.exports = { launch };
 
 if (require.main === module) launch().then((code) => process.exit(code));

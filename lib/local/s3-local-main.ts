@@ -6,6 +6,12 @@ import { runS3rver, type S3LocalReply, type S3LocalRequest } from './s3-local';
 
 const reply = (message: S3LocalReply): void => void process.send?.(message);
 
+// s3rver reports a port in use as an 'error' event, not as a rejection of run().
+process.once('uncaughtException', (error) => {
+  reply({ error: error.message });
+  process.exit(1);
+});
+
 process.once('message', (message) => {
   runS3rver(message as S3LocalRequest).then(
     (server) => {

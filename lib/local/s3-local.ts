@@ -18,8 +18,6 @@ export interface S3LocalOptions {
 export interface S3Local {
   readonly endpoint: string;
   readonly port: number;
-  /** The s3rver process. */
-  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -60,8 +58,12 @@ export async function startS3Local(options: S3LocalOptions): Promise<S3Local> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const started = await new Promise<S3LocalReply>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as S3LocalReply));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message) => {
+      const reply = message as S3LocalReply;
+      if ('error' in reply) reject(new Error(`s3rver did not start: ${reply.error}`));
+      else resolve(reply.port);
+    });
     child.once('exit', (code, signal) => reject(new Error(`s3rver exited before it was ready (${signal ?? `exit code ${code}`})`)));
     const request: S3LocalRequest = { directory: options.directory, buckets: options.buckets, port: options.port ?? 0 };
     child.send(request);
@@ -70,17 +72,11 @@ export async function startS3Local(options: S3LocalOptions): Promise<S3Local> {
     await exited;
     throw error;
   });
-  if ('error' in started) {
-    child.kill('SIGKILL');
-    await exited;
-    throw new Error(`s3rver did not start: ${started.error}`);
-  }
-  const endpoint = `http://127.0.0.1:${started.port}`;
+  const endpoint = `http://127.0.0.1:${port}`;
   options.log?.(`s3: s3rver on ${endpoint} (${options.directory}, process ${child.pid}), buckets ${options.buckets.join(', ')}`);
   return {
     endpoint,
-    port: started.port,
-    pid: child.pid,
+    port,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
